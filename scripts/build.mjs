@@ -1,0 +1,24 @@
+// Builds the server (tsc, to dist/) and the call page (esbuild, to dist/web/).
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.server.json'], { stdio: 'inherit' });
+
+mkdirSync('dist/web', { recursive: true });
+if (existsSync('src/web/main.ts')) {
+  await build({
+    entryPoints: { app: 'src/web/main.ts' },
+    bundle: true,
+    format: 'esm',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    sourcemap: true,
+    outdir: 'dist/web',
+    logLevel: 'warning',
+  });
+}
+for (const file of ['index.html', 'style.css', 'favicon.svg']) {
+  if (existsSync(`src/web/${file}`)) cpSync(`src/web/${file}`, `dist/web/${file}`);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
+# tests), coturn (TURN), redis-server and nginx (cluster). Installs them when run as root on a
+# Debian/Ubuntu machine; otherwise names what is missing and stops.
+set -euo pipefail
+
+declare -A needs=(
+  [chromium]=/usr/bin/chromium
+  [firefox-esr]=/usr/bin/firefox-esr
+  [coturn]=/usr/bin/turnserver
+  [redis-server]=/usr/bin/redis-server
+  [nginx]=/usr/sbin/nginx
+)
+missing=()
+for pkg in "${!needs[@]}"; do
+  [ -x "${needs[$pkg]}" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages for the tests: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts some services on install where it can; the tests start their own.
+  exit 0
+fi
+echo "The tests need these Debian packages: ${missing[*]}" >&2
+echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+exit 1

@@ -1,0 +1,137 @@
+/**
+ * ZeroRTC's wire protocol: the tutorial's JSON messages `{cmd, roomId, uid, remoteUid, msg}`
+ * plus optional additions. Every frame is one JSON object in a text frame.
+ * See docs/protocol.md for examples of each message.
+ */
+import type { ErrorCode } from './errors.ts';
+
+/** Largest room name and uid, in characters. */
+export const MAX_ID_LENGTH = 64;
+
+/** Largest resume credential a client may present. */
+export const MAX_RESUME_LENGTH = 128;
+
+// ---- client to server -------------------------------------------------------------------
+
+export interface JoinMessage {
+  readonly cmd: 'join';
+  readonly roomId: string;
+  readonly uid: string;
+  /** Addition: the resume credential from an earlier `joined`, to take a held seat back. */
+  readonly resume?: string | undefined;
+}
+
+export interface LeaveMessage {
+  readonly cmd: 'leave';
+  readonly roomId: string;
+  readonly uid: string;
+}
+
+export type RelayCmd = 'offer' | 'answer' | 'candidate';
+
+export interface RelayMessage {
+  readonly cmd: RelayCmd;
+  readonly roomId: string;
+  readonly uid: string;
+  readonly remoteUid: string;
+  /** Opaque to the server: stringified SDP or candidate, passed on unchanged. */
+  readonly msg: string;
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage;
+export type ClientCmd = ClientMessage['cmd'];
+
+export const CLIENT_CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate'];
+
+// ---- server to client -------------------------------------------------------------------
+
+/**
+ * Addition: acknowledges a join. `polite` is this member's role in perfect negotiation;
+ * `resume` is the credential that takes the seat back after an abnormal drop.
+ */
+export interface JoinedMessage {
+  readonly cmd: 'joined';
+  readonly roomId: string;
+  readonly uid: string;
+  readonly polite: boolean;
+  readonly resume: string;
+  /** True when this join took back a seat the same client held before. */
+  readonly resumed: boolean;
+  /** How long a dropped seat is held, in seconds. */
+  readonly graceSeconds: number;
+  /** The other member, when there is one. */
+  readonly remoteUid?: string;
+}
+
+/** To a joiner who finds another member in the room. */
+export interface RespJoinMessage {
+  readonly cmd: 'resp-join';
+  readonly remoteUid: string;
+  readonly roomId?: string;
+  /** Addition: the joiner is the polite peer; it waits for the other side's offer. */
+  readonly polite?: boolean;
+}
+
+/** To the member already in the room when another one joins. */
+export interface NewPeerMessage {
+  readonly cmd: 'new-peer';
+  readonly remoteUid: string;
+  readonly roomId?: string;
+  /** Addition: the member already in the room is the impolite peer and makes the offer. */
+  readonly polite?: boolean;
+}
+
+export interface PeerLeaveMessage {
+  readonly cmd: 'peer-leave';
+  readonly remoteUid: string;
+  readonly roomId?: string;
+}
+
+/** Addition: the other member dropped abnormally; its seat is held for `graceSeconds`. */
+export interface PeerReconnectingMessage {
+  readonly cmd: 'peer-reconnecting';
+  readonly remoteUid: string;
+  readonly roomId: string;
+  readonly graceSeconds: number;
+}
+
+/** Addition: the other member took its held seat back. */
+export interface PeerResumedMessage {
+  readonly cmd: 'peer-resumed';
+  readonly remoteUid: string;
+  readonly roomId: string;
+}
+
+export interface ErrorMessage {
+  readonly cmd: 'error';
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Addition: the `cmd` of the refused request, when it was readable. */
+  readonly request?: string;
+}
+
+export type ServerMessage =
+  | JoinedMessage
+  | RespJoinMessage
+  | NewPeerMessage
+  | PeerLeaveMessage
+  | PeerReconnectingMessage
+  | PeerResumedMessage
+  | RelayMessage
+  | ErrorMessage;
+
+export type ServerCmd = ServerMessage['cmd'];
+
+/** WebSocket close codes the server uses. */
+export const CLOSE_CODES = {
+  /** Origin not allowed, or a policy was broken. */
+  policy: 1008,
+  /** Frame beyond the hard limit. */
+  tooBig: 1009,
+  /** The server is restarting: reconnect and resume. */
+  restart: 1012,
+  /** Another connection resumed this seat. */
+  replaced: 4001,
+  /** Too many connections from one address. */
+  tooManyConnections: 4002,
+} as const;

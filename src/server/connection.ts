@@ -1,0 +1,82 @@
+/**
+ * One signaling WebSocket: its identity (the seat it joined, never what a frame claims), the
+ * other member as last heard, its rate limit and heartbeat state, and an ordered queue so that
+ * a frame never overtakes an earlier one that is still waiting on the room store.
+ */
+import type { WebSocket } from 'ws';
+import { ERRORS, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import type { Logger } from './logger.ts';
+import type { TokenBucket } from './rate-limit.ts';
+
+export interface SeatRef {
+  readonly roomId: string;
+  readonly uid: string;
+}
+
+export interface PeerRef {
+  readonly uid: string;
+  readonly connId: string;
+  readonly held: boolean;
+}
+
+export type Work =
+  | { readonly kind: 'frame'; readonly data: Buffer; readonly isBinary: boolean }
+  | { readonly kind: 'close'; readonly abnormal: boolean };
+
+export class Connection {
+  readonly id: string;
+  readonly ws: WebSocket;
+  readonly ip: string;
+  readonly bucket: TokenBucket | undefined;
+  readonly #parentLog: Logger;
+  #log: Logger | undefined;
+
+  /** The seat this connection holds: the only identity it may speak as. */
+  seat: SeatRef | undefined;
+  /** The other member of the room, as this node last heard of it. */
+  peer: PeerRef | undefined;
+  /** The resume credential handed out for the seat. */
+  resumeToken: string | undefined;
+
+  awaitingPong = false;
+  missedPongs = 0;
+  /** Set when the server itself ends the connection but the seat should be held (restart, heartbeat). */
+  holdSeatOnClose = false;
+  lastRateLimitReply = Number.NEGATIVE_INFINITY;
+
+  /** True while a frame waits on the room store; later work queues behind it. */
+  busy = false;
+  readonly backlog: Work[] = [];
+
+  constructor(id: string, ws: WebSocket, ip: string, log: Logger, bucket: TokenBucket | undefined) {
+    this.id = id;
+    this.ws = ws;
+    this.ip = ip;
+    this.bucket = bucket;
+    this.#parentLog = log;
+  }
+
+  /** A child logger, made on first use: idle connections should cost as little memory as possible. */
+  get log(): Logger {
+    this.#log ??= this.#parentLog.child({ conn: this.id, ip: this.ip });
+    return this.#log;
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Sends a frame as text; a closed socket drops it. */
+  sendRaw(frame: string | Buffer): void {
+    if (this.open) this.ws.send(frame, { binary: false });
+  }
+
+  send(message: ServerMessage): void {
+    this.sendRaw(JSON.stringify(message));
+  }
+
+  sendError(code: ErrorCode, detail?: string, request?: string): void {
+    const message = detail === undefined ? ERRORS[code] : `${ERRORS[code]} ${detail}`;
+    this.send(request === undefined ? { cmd: 'error', code, message } : { cmd: 'error', code, message, request });
+  }
+}

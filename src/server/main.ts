@@ -1,0 +1,59 @@
+/**
+ * The `zerortc` server command: options from flags and environment, listen, stop cleanly on
+ * SIGTERM/SIGINT. The only place that reads process.env.
+ */
+import { ConfigError, parseConfig, type Config } from './config.ts';
+import { createApp } from './app.ts';
+import { createLogger } from './logger.ts';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`zerortc: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const app = createApp(config, { log });
+  const address = await app.listen();
+  const scheme = config.tlsCert ? 'https' : 'http';
+  log.info(
+    {
+      url: `${scheme}://${address.address}:${address.port}`,
+      port: address.port,
+      turn: config.turnUrls.length > 0,
+      iceTransportPolicy: config.iceTransportPolicy,
+    },
+    'zerortc listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    app.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`zerortc: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

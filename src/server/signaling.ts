@@ -1,0 +1,324 @@
+/**
+ * The signaling hub: accepts WebSockets, decodes each frame once, keeps each connection's
+ * frames in order, dispatches to the handlers, and turns closes into leave (clean) or a held
+ * seat (abnormal drop, missed heartbeats). It also runs the heartbeat and the grace timers.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES, decodeClientMessage, type ServerMessage } from '../protocol/index.ts';
+import type { Config } from './config.ts';
+import { Connection, type PeerRef, type Work } from './connection.ts';
+import type { HandlerContext } from './handlers/context.ts';
+import { handleJoin } from './handlers/join.ts';
+import { handleLeave, leaveSeat } from './handlers/leave.ts';
+import { handleRelay } from './handlers/relay.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { RoomStore } from './rooms/store.ts';
+
+/** How a cluster node reaches connections on other nodes. Absent on a single node. */
+export interface Bus {
+  notify(connId: string, message: ServerMessage, peer: PeerRef | null | undefined): void;
+  deliver(connId: string, frame: Buffer | string): void;
+  replace(connId: string): void;
+}
+
+export interface SignalingOptions {
+  readonly config: Config;
+  readonly store: RoomStore;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Prefix of connection ids: unique per node in a cluster. */
+  readonly nodeId?: string;
+  readonly now?: () => number;
+  readonly bus?: Bus;
+}
+
+const ABNORMAL_CLOSE = 1006;
+
+export class Signaling implements HandlerContext {
+  readonly config: Config;
+  readonly store: RoomStore;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly connections = new Map<string, Connection>();
+  bus: Bus | undefined;
+
+  readonly #nodeId: string;
+  readonly #now: () => number;
+  readonly #perIp = new Map<string, number>();
+  readonly #graceTimers = new Map<string, NodeJS.Timeout>();
+  readonly #heartbeat: NodeJS.Timeout;
+  #nextId = 0;
+  #closing = false;
+
+  constructor(options: SignalingOptions) {
+    this.config = options.config;
+    this.store = options.store;
+    this.metrics = options.metrics;
+    this.log = options.log;
+    this.bus = options.bus;
+    this.#nodeId = options.nodeId ?? 'n';
+    this.#now = options.now ?? Date.now;
+    this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatSeconds * 1000);
+    this.#heartbeat.unref();
+  }
+
+  /** Takes a newly upgraded WebSocket into service. */
+  accept(ws: WebSocket, req: IncomingMessage): void {
+    // An error listener first: a socket error must never become an uncaught exception.
+    ws.on('error', (err) => this.log.debug({ err }, 'socket error'));
+
+    const ip = this.#clientIp(req);
+    const id = `${this.#nodeId}${(this.#nextId++).toString(36)}`;
+    const { rateLimit, rateBurst } = this.config;
+    const bucket = rateLimit > 0 ? new TokenBucket(rateLimit, rateBurst, this.#now()) : undefined;
+    const conn = new Connection(id, ws, ip, this.log, bucket);
+
+    const origin = req.headers.origin;
+    const allowed = this.config.allowedOrigins;
+    if (allowed !== undefined && (origin === undefined || !allowed.includes(origin))) {
+      conn.log.warn({ origin }, 'origin refused');
+      conn.sendError('unauthorized', `The origin ${origin ?? '(none)'} may not open this WebSocket.`);
+      this.metrics.countError('unauthorized');
+      ws.close(CLOSE_CODES.policy, 'origin not allowed');
+      return;
+    }
+    const count = this.#perIp.get(ip) ?? 0;
+    if (this.config.maxConnsPerIp > 0 && count >= this.config.maxConnsPerIp) {
+      conn.log.warn({ count }, 'too many connections from one address');
+      conn.sendError('rate-limited', `Your address already has ${count} open connections; close some first.`);
+      this.metrics.countError('rate-limited');
+      ws.close(CLOSE_CODES.tooManyConnections, 'too many connections');
+      return;
+    }
+    this.#perIp.set(ip, count + 1);
+    this.connections.set(id, conn);
+
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.#enqueue(conn, { kind: 'frame', data, isBinary });
+    });
+    ws.on('pong', () => {
+      conn.awaitingPong = false;
+      conn.missedPongs = 0;
+    });
+    ws.on('close', (code: number) => {
+      this.connections.delete(id);
+      const left = (this.#perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.#perIp.set(ip, left);
+      else this.#perIp.delete(ip);
+      this.#enqueue(conn, { kind: 'close', abnormal: code === ABNORMAL_CLOSE || conn.holdSeatOnClose });
+    });
+  }
+
+  // ---- HandlerContext ---------------------------------------------------------------------
+
+  notify(connId: string, message: ServerMessage, peer?: PeerRef | null): void {
+    const conn = this.connections.get(connId);
+    if (!conn) {
+      this.bus?.notify(connId, message, peer);
+      return;
+    }
+    if (peer !== undefined) conn.peer = peer ?? undefined;
+    conn.send(message);
+  }
+
+  deliver(connId: string, frame: Buffer | string): void {
+    const conn = this.connections.get(connId);
+    if (conn) conn.sendRaw(frame);
+    else this.bus?.deliver(connId, frame);
+  }
+
+  replace(connId: string): void {
+    const conn = this.connections.get(connId);
+    if (!conn) {
+      this.bus?.replace(connId);
+      return;
+    }
+    conn.log.info({ roomId: conn.seat?.roomId, uid: conn.seat?.uid }, 'seat resumed by another connection');
+    conn.seat = undefined;
+    conn.peer = undefined;
+    conn.ws.close(CLOSE_CODES.replaced, 'resumed elsewhere');
+  }
+
+  cancelGrace(roomId: string, uid: string): void {
+    // A node that is shutting down leaves its held seats to the store (and, in a cluster, to the
+    // other nodes): the client resumes wherever it reconnects.
+    if (this.#closing) return;
+    const key = graceKey(roomId, uid);
+    clearTimeout(this.#graceTimers.get(key));
+    this.#graceTimers.delete(key);
+  }
+
+  // ---- frames, in order --------------------------------------------------------------------
+
+  #enqueue(conn: Connection, work: Work): void {
+    if (conn.busy) {
+      conn.backlog.push(work);
+      return;
+    }
+    this.#run(conn, work);
+  }
+
+  /** Runs work until one item waits on the store; the rest waits in the backlog. */
+  #run(conn: Connection, first: Work): void {
+    let work: Work | undefined = first;
+    while (work) {
+      const pending = this.#handle(conn, work);
+      if (pending) {
+        conn.busy = true;
+        pending
+          .catch((err: unknown) => this.#storeFailed(conn, err))
+          .finally(() => {
+            conn.busy = false;
+            const next = conn.backlog.shift();
+            if (next) this.#run(conn, next);
+          });
+        return;
+      }
+      work = conn.backlog.shift();
+    }
+  }
+
+  #handle(conn: Connection, work: Work): Promise<void> | undefined {
+    if (work.kind === 'close') return this.#closed(conn, work.abnormal);
+
+    if (conn.bucket && !conn.bucket.take(this.#now())) {
+      this.metrics.countError('rate-limited');
+      // One reply a second at most: a flood must not be answered by a flood.
+      if (this.#now() - conn.lastRateLimitReply >= 1000) {
+        conn.lastRateLimitReply = this.#now();
+        conn.sendError('rate-limited', `The limit is ${this.config.rateLimit} messages a second.`);
+      }
+      return undefined;
+    }
+
+    const { data, isBinary } = work;
+    const decoded = decodeClientMessage(
+      isBinary ? data : data.toString('utf8'),
+      this.config.maxMessageBytes,
+      data.byteLength,
+    );
+    if (!decoded.ok) {
+      this.metrics.countError(decoded.code);
+      conn.sendError(decoded.code, decoded.detail, decoded.cmd);
+      return undefined;
+    }
+    const { message } = decoded;
+    switch (message.cmd) {
+      case 'join':
+        return handleJoin(this, conn, message);
+      case 'leave':
+        return handleLeave(this, conn, message);
+      case 'offer':
+      case 'answer':
+      case 'candidate':
+        handleRelay(this, conn, message, data, decoded.verbatim);
+        return undefined;
+    }
+  }
+
+  #storeFailed(conn: Connection, err: unknown): void {
+    conn.log.error({ err }, 'room store failed');
+    this.metrics.countError('unavailable');
+    conn.sendError('unavailable');
+  }
+
+  // ---- leaving -----------------------------------------------------------------------------
+
+  #closed(conn: Connection, abnormal: boolean): Promise<void> | undefined {
+    const seat = conn.seat;
+    if (!seat) return undefined;
+    if (!abnormal || this.config.graceSeconds === 0) return leaveSeat(this, conn, abnormal ? 'dropped' : 'closed');
+    return this.#hold(conn);
+  }
+
+  async #hold(conn: Connection): Promise<void> {
+    const seat = conn.seat;
+    if (!seat) return;
+    conn.seat = undefined;
+    conn.peer = undefined;
+    const { roomId, uid } = seat;
+    const change = await this.store.hold(roomId, uid, conn.id);
+    if (!change) return;
+    const graceSeconds = this.config.graceSeconds;
+    conn.log.info({ roomId, uid, graceSeconds }, 'peer dropped, seat held');
+    if (change.peer) {
+      const held = { uid, connId: conn.id, held: true };
+      this.notify(change.peer.connId, { cmd: 'peer-reconnecting', remoteUid: uid, roomId, graceSeconds }, held);
+    }
+    // A node that is shutting down leaves its held seats to the store (and, in a cluster, to the
+    // other nodes): the client resumes wherever it reconnects.
+    if (this.#closing) return;
+    const key = graceKey(roomId, uid);
+    clearTimeout(this.#graceTimers.get(key));
+    const timer = setTimeout(() => {
+      this.#graceTimers.delete(key);
+      this.#release(roomId, uid, conn.id).catch((err: unknown) => {
+        this.log.error({ err, roomId }, 'could not release a held seat');
+      });
+    }, graceSeconds * 1000);
+    this.#graceTimers.set(key, timer);
+  }
+
+  async #release(roomId: string, uid: string, connId: string): Promise<void> {
+    const change = await this.store.release(roomId, uid, connId);
+    if (!change) return;
+    this.log.info({ roomId, uid }, 'held seat released');
+    if (change.peer) this.notify(change.peer.connId, { cmd: 'peer-leave', remoteUid: uid, roomId }, null);
+  }
+
+  // ---- heartbeat ---------------------------------------------------------------------------
+
+  #beat(): void {
+    for (const conn of this.connections.values()) {
+      if (conn.awaitingPong && ++conn.missedPongs >= 2) {
+        conn.log.info({ roomId: conn.seat?.roomId }, 'heartbeat missed, dropping');
+        conn.holdSeatOnClose = true;
+        conn.ws.terminate();
+        continue;
+      }
+      conn.awaitingPong = true;
+      conn.ws.ping();
+    }
+  }
+
+  #clientIp(req: IncomingMessage): string {
+    if (this.config.trustProxy) {
+      const forwarded = req.headers['x-forwarded-for'];
+      const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+      if (last) return last;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  /**
+   * Tells every client the server is restarting (close code 1012; seats are held so that they
+   * can resume) and waits for the sockets to close. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#heartbeat);
+    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
+    this.#graceTimers.clear();
+    const closed: Promise<void>[] = [];
+    for (const conn of this.connections.values()) {
+      conn.holdSeatOnClose = true;
+      closed.push(new Promise((resolve) => conn.ws.once('close', () => resolve())));
+      conn.ws.close(CLOSE_CODES.restart, 'server restarting');
+    }
+    const deadline = setTimeout(() => {
+      for (const conn of this.connections.values()) conn.ws.terminate();
+    }, 2000);
+    await Promise.all(closed);
+    clearTimeout(deadline);
+  }
+}
+
+function graceKey(roomId: string, uid: string): string {
+  return `${roomId}\u0000${uid}`;
+}

@@ -29,6 +29,7 @@ export class Connection {
   readonly ip: string;
   readonly bucket: TokenBucket | undefined;
   readonly #parentLog: Logger;
+  readonly #onError: (code: ErrorCode) => void;
   #log: Logger | undefined;
 
   /** The seat this connection holds: the only identity it may speak as. */
@@ -48,12 +49,20 @@ export class Connection {
   busy = false;
   readonly backlog: Work[] = [];
 
-  constructor(id: string, ws: WebSocket, ip: string, log: Logger, bucket: TokenBucket | undefined) {
+  constructor(
+    id: string,
+    ws: WebSocket,
+    ip: string,
+    log: Logger,
+    bucket: TokenBucket | undefined,
+    onError: (code: ErrorCode) => void,
+  ) {
     this.id = id;
     this.ws = ws;
     this.ip = ip;
     this.bucket = bucket;
     this.#parentLog = log;
+    this.#onError = onError;
   }
 
   /** A child logger, made on first use: idle connections should cost as little memory as possible. */
@@ -75,7 +84,10 @@ export class Connection {
     this.sendRaw(JSON.stringify(message));
   }
 
+  /** Refuses a request: counts it, logs it (at debug: a flood must not flood the log), answers. */
   sendError(code: ErrorCode, detail?: string, request?: string): void {
+    this.#onError(code);
+    this.log.debug({ code, request, roomId: this.seat?.roomId }, 'request refused');
     const message = detail === undefined ? ERRORS[code] : `${ERRORS[code]} ${detail}`;
     this.send(request === undefined ? { cmd: 'error', code, message } : { cmd: 'error', code, message, request });
   }

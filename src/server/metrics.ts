@@ -48,7 +48,7 @@ export function createMetrics(sources: { connections: () => number; rooms: () =>
   });
   const errors = new Counter({
     name: 'zerortc_errors_total',
-    help: 'Error replies sent to clients, by code.',
+    help: 'Requests refused, by error code.',
     labelNames: ['code'] as const,
     registers: [registry],
   });

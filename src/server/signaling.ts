@@ -74,14 +74,13 @@ export class Signaling implements HandlerContext {
     const id = `${this.#nodeId}${(this.#nextId++).toString(36)}`;
     const { rateLimit, rateBurst } = this.config;
     const bucket = rateLimit > 0 ? new TokenBucket(rateLimit, rateBurst, this.#now()) : undefined;
-    const conn = new Connection(id, ws, ip, this.log, bucket);
+    const conn = new Connection(id, ws, ip, this.log, bucket, (code) => this.metrics.countError(code));
 
     const origin = req.headers.origin;
     const allowed = this.config.allowedOrigins;
     if (allowed !== undefined && (origin === undefined || !allowed.includes(origin))) {
       conn.log.warn({ origin }, 'origin refused');
       conn.sendError('unauthorized', `The origin ${origin ?? '(none)'} may not open this WebSocket.`);
-      this.metrics.countError('unauthorized');
       ws.close(CLOSE_CODES.policy, 'origin not allowed');
       return;
     }
@@ -89,7 +88,6 @@ export class Signaling implements HandlerContext {
     if (this.config.maxConnsPerIp > 0 && count >= this.config.maxConnsPerIp) {
       conn.log.warn({ count }, 'too many connections from one address');
       conn.sendError('rate-limited', `Your address already has ${count} open connections; close some first.`);
-      this.metrics.countError('rate-limited');
       ws.close(CLOSE_CODES.tooManyConnections, 'too many connections');
       return;
     }
@@ -165,7 +163,13 @@ export class Signaling implements HandlerContext {
   #run(conn: Connection, first: Work): void {
     let work: Work | undefined = first;
     while (work) {
-      const pending = this.#handle(conn, work);
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.#handle(conn, work);
+      } catch (err) {
+        // A bug in a handler must cost one frame, never the process.
+        conn.log.error({ err }, 'handler failed');
+      }
       if (pending) {
         conn.busy = true;
         pending
@@ -185,11 +189,13 @@ export class Signaling implements HandlerContext {
     if (work.kind === 'close') return this.#closed(conn, work.abnormal);
 
     if (conn.bucket && !conn.bucket.take(this.#now())) {
-      this.metrics.countError('rate-limited');
-      // One reply a second at most: a flood must not be answered by a flood.
+      // One reply a second at most: a flood must not be answered by a flood. Every refused
+      // frame is counted either way.
       if (this.#now() - conn.lastRateLimitReply >= 1000) {
         conn.lastRateLimitReply = this.#now();
         conn.sendError('rate-limited', `The limit is ${this.config.rateLimit} messages a second.`);
+      } else {
+        this.metrics.countError('rate-limited');
       }
       return undefined;
     }
@@ -201,7 +207,6 @@ export class Signaling implements HandlerContext {
       data.byteLength,
     );
     if (!decoded.ok) {
-      this.metrics.countError(decoded.code);
       conn.sendError(decoded.code, decoded.detail, decoded.cmd);
       return undefined;
     }
@@ -221,7 +226,6 @@ export class Signaling implements HandlerContext {
 
   #storeFailed(conn: Connection, err: unknown): void {
     conn.log.error({ err }, 'room store failed');
-    this.metrics.countError('unavailable');
     conn.sendError('unavailable');
   }
 

@@ -51,6 +51,8 @@ describe('HTTP endpoints', () => {
     await b.next('offer');
     a.send('nonsense');
     await a.next('error');
+    a.send({ cmd: 'offer', roomId: 'm', uid: 'b', remoteUid: 'a', msg: 'x' });
+    await a.next('error');
     const response = await fetch(`${server.httpUrl}/metrics`);
     assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
     const text = await response.text();
@@ -58,6 +60,7 @@ describe('HTTP endpoints', () => {
     assert.match(text, /^zerortc_rooms 1$/m);
     assert.match(text, /^zerortc_messages_relayed_total 1$/m);
     assert.match(text, /^zerortc_errors_total\{code="bad-json"\} 1$/m);
+    assert.match(text, /^zerortc_errors_total\{code="not-in-room"\} 1$/m);
     await Promise.all([a.close(), b.close()]);
   });
 

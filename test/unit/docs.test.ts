@@ -11,8 +11,20 @@ describe('the docs', () => {
 
   it('describe every message in docs/protocol.md', () => {
     const doc = readFileSync('docs/protocol.md', 'utf8');
-    const cmds = ['join', 'leave', 'offer', 'answer', 'candidate', 'joined', 'resp-join', 'new-peer', 'peer-leave',
-      'peer-reconnecting', 'peer-resumed', 'error'];
+    const cmds = [
+      'join',
+      'leave',
+      'offer',
+      'answer',
+      'candidate',
+      'joined',
+      'resp-join',
+      'new-peer',
+      'peer-leave',
+      'peer-reconnecting',
+      'peer-resumed',
+      'error',
+    ];
     for (const cmd of cmds) assert.match(doc, new RegExp(`"cmd": "${cmd}"`), cmd);
   });
 });

@@ -213,12 +213,13 @@ async function call(
     if (turnFailures.length === report.turn.length)
       throw new ProbeFailure('turn-failed', `TURN failed, so a relay-only call cannot work: ${turnProblem}`);
   }
-  // werift uses the first TURN URL it is given: put one that answered first.
+  // werift takes the first TURN URL it is given; with one that refuses the credentials, a call
+  // that could go direct did not connect (seen with werift 0.24): hand it only TURN URLs that
+  // just allocated, STUN URLs as they are.
   const working = new Set(report.turn.filter((t) => t.ok).map((t) => t.url));
-  const rtcIceServers = iceServers.map((s) => ({
-    ...s,
-    urls: [...s.urls].sort((a, b) => Number(working.has(b)) - Number(working.has(a))),
-  }));
+  const rtcIceServers = iceServers
+    .map((s) => ({ ...s, urls: s.urls.filter((url) => parseTurnUrl(url) === undefined || working.has(url)) }))
+    .filter((s) => s.urls.length > 0);
 
   // 3. Signaling: connect and join.
   const connectStart = performance.now();

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `zerortc` server command: options from flags and environment, listen, stop cleanly on
  * SIGTERM/SIGINT. The only place that reads process.env.

@@ -1,0 +1,136 @@
+/**
+ * Starts Debian's coturn (/usr/bin/turnserver) on 127.0.0.1 for a test: a free port found at run
+ * time, its own config, pid file, log and user database in a temp dir, the TURN REST API
+ * (`use-auth-secret`), UDP and TCP, no TLS. Resolves once it answers a STUN binding request;
+ * stop() ends it by PID and removes the temp dir.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const TURNSERVER = '/usr/bin/turnserver';
+
+export interface CoturnOptions {
+  /** coturn's static-auth-secret (the ZeroRTC server's --turn-secret). */
+  readonly secret: string;
+  readonly realm?: string;
+}
+
+export interface Coturn {
+  readonly port: number;
+  /** `turn:` URLs for UDP and TCP on that port. */
+  readonly urls: readonly string[];
+  /** The log coturn wrote so far (for a failing test's message). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that is free now, whose UDP twin is free too. */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+  throw new Error('no free port for coturn');
+}
+
+/** Resolves when a STUN binding request to 127.0.0.1:port gets an answer. */
+async function answersStun(port: number, timeoutMs: number): Promise<boolean> {
+  const socket = createSocket('udp4');
+  socket.on('error', () => undefined);
+  const request = Buffer.alloc(20);
+  request.writeUInt16BE(0x0001, 0);
+  request.writeUInt32BE(0x2112a442, 4);
+  randomBytes(12).copy(request, 8);
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      socket.once('message', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      socket.send(request, port, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
+  const dir = mkdtempSync(join(tmpdir(), 'zerortc-coturn-'));
+  const port = await freePort();
+  const minPort = 49152 + Math.floor(Math.random() * 1000) * 10;
+  const logFile = join(dir, 'turn.log');
+  const config = [
+    'listening-ip=127.0.0.1',
+    'relay-ip=127.0.0.1',
+    `listening-port=${port}`,
+    'use-auth-secret',
+    `static-auth-secret=${options.secret}`,
+    `realm=${options.realm ?? 'zerortc.test'}`,
+    'fingerprint',
+    'no-tls',
+    'no-dtls',
+    'no-cli',
+    'no-multicast-peers',
+    'allow-loopback-peers',
+    `min-port=${minPort}`,
+    `max-port=${minPort + 200}`,
+    `pidfile=${join(dir, 'turnserver.pid')}`,
+    `userdb=${join(dir, 'turndb')}`,
+    `log-file=${logFile}`,
+    'simple-log',
+    'no-stdout-log',
+  ];
+  writeFileSync(join(dir, 'turnserver.conf'), config.join('\n') + '\n', { mode: 0o600 });
+  const child = spawn(TURNSERVER, ['-c', join(dir, 'turnserver.conf')], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running = true;
+  child.once('exit', () => (running = false));
+  const log = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const stop = async (): Promise<void> => {
+    if (running && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGTERM');
+      const killer = setTimeout(() => running && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 3000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  while (!(await answersStun(port, 200))) {
+    if (!running || Date.now() > deadline) {
+      const output = log();
+      await stop();
+      throw new Error(`coturn did not start on 127.0.0.1:${port}:\n${output.slice(-2000)}`);
+    }
+  }
+  return {
+    port,
+    urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
+    log,
+    stop,
+  };
+}

@@ -180,10 +180,10 @@ client.on('local-media', (media) => {
 });
 client.on('chat', (line) => {
   const item = document.createElement('li');
-  item.className = line.from;
+  item.className = `from-${line.from}`;
   item.textContent = line.text;
   chatLog.append(item);
-  item.scrollIntoView({ block: 'nearest' });
+  chatLog.scrollTop = chatLog.scrollHeight; // The log only: the page stays on the video.
   $('chatEmpty').hidden = true;
 });
 client.on('warning', (w) => {

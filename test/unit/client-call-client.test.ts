@@ -64,15 +64,13 @@ async function connected() {
   assert.ok(pc);
   const offer = t.sockets.last().sentCmd('offer')[0];
   assert.ok(offer, 'the member that heard new-peer offers');
-  t.sockets
-    .last()
-    .receive({
-      cmd: 'answer',
-      roomId: 'r',
-      uid: 'b',
-      remoteUid: 'a',
-      msg: JSON.stringify({ type: 'answer', sdp: 'x' }),
-    });
+  t.sockets.last().receive({
+    cmd: 'answer',
+    roomId: 'r',
+    uid: 'b',
+    remoteUid: 'a',
+    msg: JSON.stringify({ type: 'answer', sdp: 'x' }),
+  });
   await settle();
   pc.addRemoteTrack('video');
   pc.setConnectionState('connected');

@@ -16,7 +16,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** @param deps.webRoot serve the call page from this directory (browser tests build it fresh) */
+export async function startServer(
+  overrides: Partial<Config> = {},
+  deps: { webRoot?: string } = {},
+): Promise<TestServer> {
   const config: Config = { ...DEFAULTS, host: '127.0.0.1', port: 0, logLevel: 'debug', ...overrides };
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -25,7 +29,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
       done();
     },
   });
-  const app = createApp(config, { log: createLogger(config.logLevel, sink) });
+  const app = createApp(config, { log: createLogger(config.logLevel, sink), ...deps });
   const { port } = await app.listen();
   return {
     app,

@@ -1,0 +1,125 @@
+/**
+ * ICE servers from `GET /api/ice-servers`: fetched before each (re)connection and again before
+ * the TURN credentials' `ttl` runs out; every new set is handed to the listener (the call applies
+ * it with `setConfiguration`).
+ */
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+
+/** What `/api/ice-servers` answers. */
+export interface IceConfig {
+  readonly iceServers: RTCIceServer[];
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
+  /** Seconds the credentials stay valid. */
+  readonly ttl: number;
+}
+
+/** The fetch function the provider uses (the browser's by default). */
+export type FetchLike = (
+  url: string,
+  init?: { cache?: RequestCache },
+) => Promise<{
+  readonly ok: boolean;
+  readonly status: number;
+  json(): Promise<unknown>;
+}>;
+
+/** With no server answer, calls still work on a LAN: no ICE servers, all candidate types. */
+export const FALLBACK_ICE_CONFIG: IceConfig = { iceServers: [], iceTransportPolicy: 'all', ttl: 0 };
+
+/** Reads an `/api/ice-servers` answer; `undefined` when it is not one. */
+export function parseIceConfig(value: unknown): IceConfig | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (!Array.isArray(v['iceServers'])) return undefined;
+  const iceServers: RTCIceServer[] = [];
+  for (const entry of v['iceServers'] as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const e = entry as Record<string, unknown>;
+    const urls = e['urls'];
+    const list =
+      typeof urls === 'string' ? [urls] : Array.isArray(urls) ? urls.filter((u) => typeof u === 'string') : [];
+    if (list.length === 0) continue;
+    iceServers.push({
+      urls: list,
+      ...(typeof e['username'] === 'string' && { username: e['username'] }),
+      ...(typeof e['credential'] === 'string' && { credential: e['credential'] }),
+    });
+  }
+  const policy = v['iceTransportPolicy'] === 'relay' ? 'relay' : 'all';
+  const ttl = typeof v['ttl'] === 'number' && v['ttl'] > 0 ? v['ttl'] : 0;
+  return { iceServers, iceTransportPolicy: policy, ttl };
+}
+
+/** Options of {@link IceServerProvider}. */
+export interface IceServerProviderOptions {
+  /** Full URL of the endpoint, e.g. `https://example.org/api/ice-servers`. */
+  readonly url: string;
+  readonly fetch?: FetchLike;
+  readonly clock?: Clock;
+  /** Called with every newly fetched configuration. */
+  readonly onUpdate?: (config: IceConfig) => void;
+}
+
+/** Fetches and refreshes the ICE configuration. */
+export class IceServerProvider {
+  #current: IceConfig = FALLBACK_ICE_CONFIG;
+  #timer: TimerHandle;
+  #inflight: Promise<IceConfig> | undefined;
+  #stopped = false;
+  readonly #options: IceServerProviderOptions;
+  readonly #clock: Clock;
+  readonly #fetch: FetchLike;
+
+  /** @param options where to fetch from */
+  constructor(options: IceServerProviderOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  /** The last configuration fetched (the fallback before the first answer). */
+  get current(): IceConfig {
+    return this.#current;
+  }
+
+  /**
+   * Fetches now (joining a fetch already under way) and schedules the next refresh at 80 % of
+   * `ttl`. Never rejects: on failure the previous configuration stays.
+   */
+  refresh(): Promise<IceConfig> {
+    this.#stopped = false;
+    this.#inflight ??= this.#load().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  /** Stops refreshing. */
+  stop(): void {
+    this.#stopped = true;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #load(): Promise<IceConfig> {
+    try {
+      const res = await this.#fetch(this.#options.url, { cache: 'no-store' });
+      const parsed = res.ok ? parseIceConfig(await res.json()) : undefined;
+      if (parsed && !this.#stopped) {
+        this.#current = parsed;
+        this.#options.onUpdate?.(parsed);
+      }
+    } catch {
+      // Keep the previous configuration; signaling reports an unreachable server on its own.
+    }
+    this.#schedule();
+    return this.#current;
+  }
+
+  #schedule(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#stopped || this.#current.ttl <= 0) return;
+    this.#timer = this.#clock.setTimeout(() => void this.refresh(), this.#current.ttl * 800);
+  }
+}

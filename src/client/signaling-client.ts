@@ -1,0 +1,275 @@
+/**
+ * The signaling connection: opens the WebSocket, joins, reconnects with backoff and jitter after
+ * a drop or a server restart (close 1012), and takes the seat back with the resume credential the
+ * server gave in `joined`. It knows nothing of media; the call listens to its messages.
+ */
+import type { ClientMessage, JoinedMessage, ServerMessage } from '../protocol/messages.ts';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { clientCodeForServerError, ZeroRtcError } from './errors.ts';
+import { Emitter } from './events.ts';
+import { decodeServerMessage } from './server-messages.ts';
+
+/** The parts of a browser WebSocket the signaling client uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { readonly data: unknown }) => void) | null;
+  onclose: ((ev: { readonly code: number; readonly reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+/** Opens a WebSocket to `url`. */
+export type SocketFactory = (url: string) => SocketLike;
+
+/**
+ * - `idle`: never connected
+ * - `connecting`: opening the socket or waiting for `joined` the first time
+ * - `joined`: seated in the room
+ * - `reconnecting`: the socket dropped after a join; trying again
+ * - `closed`: left, refused, or gave up (see the `error` event)
+ */
+export type SignalingState = 'idle' | 'connecting' | 'joined' | 'reconnecting' | 'closed';
+
+/** Events of {@link SignalingClient}. */
+export interface SignalingEvents {
+  /** The state changed. */
+  state: SignalingState;
+  /** A (re)connection attempt starts; `attempt` counts from 0 since the last success. */
+  attempt: { readonly attempt: number };
+  /** The server seated us (fresh or resumed). */
+  joined: JoinedMessage;
+  /** Any other message from the server, decoded. */
+  message: ServerMessage;
+  /** A fatal error: the client is `closed` after it. */
+  error: ZeroRtcError;
+}
+
+/** Options of {@link SignalingClient}. */
+export interface SignalingOptions {
+  /** The WebSocket URL, e.g. `wss://example.org/ws`. */
+  readonly url: string;
+  /** Defaults to the browser's WebSocket. */
+  readonly createSocket?: SocketFactory;
+  readonly clock?: Clock;
+  /** First reconnect delay before jitter, ms (default 250). */
+  readonly initialBackoffMs?: number;
+  /** Largest reconnect delay, ms (default 5000). */
+  readonly maxBackoffMs?: number;
+  /** Failed attempts before the first join gives up with `server-unreachable` (default 3). */
+  readonly maxInitialAttempts?: number;
+  /** How long to keep reconnecting after a drop, beyond the server's grace period, ms (default 30000). */
+  readonly reconnectSlackMs?: number;
+}
+
+const OPEN = 1;
+/** Close codes after which reconnecting is pointless. */
+const CLOSE_POLICY = 1008;
+const CLOSE_REPLACED = 4001;
+const CLOSE_TOO_MANY = 4002;
+/** Server refusals of a join that end the attempt. */
+const FATAL_JOIN_ERRORS = new Set(['room-full', 'unauthorized', 'uid-taken', 'already-in-room']);
+
+const defaultSocketFactory: SocketFactory = (url) => new WebSocket(url) as unknown as SocketLike;
+
+/**
+ * One member's signaling connection for one room.
+ * @example
+ * const sig = new SignalingClient({ url: 'wss://example.org/ws' });
+ * sig.on('message', (m) => console.log(m.cmd));
+ * sig.join('room-1', 'alice');
+ */
+export class SignalingClient extends Emitter<SignalingEvents> {
+  #state: SignalingState = 'idle';
+  #socket: SocketLike | undefined;
+  #roomId = '';
+  #uid = '';
+  #resume: string | undefined;
+  #graceMs = 0;
+  #attempt = 0;
+  #everJoined = false;
+  #droppedAt = 0;
+  #timer: TimerHandle;
+  readonly #url: string;
+  readonly #createSocket: SocketFactory;
+  readonly #clock: Clock;
+  readonly #initialBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #maxInitialAttempts: number;
+  readonly #reconnectSlackMs: number;
+
+  /** @param options where and how to connect */
+  constructor(options: SignalingOptions) {
+    super();
+    this.#url = options.url;
+    this.#createSocket = options.createSocket ?? defaultSocketFactory;
+    this.#clock = options.clock ?? systemClock;
+    this.#initialBackoffMs = options.initialBackoffMs ?? 250;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.#maxInitialAttempts = options.maxInitialAttempts ?? 3;
+    this.#reconnectSlackMs = options.reconnectSlackMs ?? 30_000;
+  }
+
+  /** The current state. */
+  get state(): SignalingState {
+    return this.#state;
+  }
+
+  /** The resume credential from the last `joined`, if any. */
+  get resumeCredential(): string | undefined {
+    return this.#resume;
+  }
+
+  /** The room joined (or being joined). */
+  get roomId(): string {
+    return this.#roomId;
+  }
+
+  /** Our uid in the room. */
+  get uid(): string {
+    return this.#uid;
+  }
+
+  /**
+   * Connects and joins `roomId` as `uid`.
+   * @param resume a credential from an earlier `joined` (for example kept across a page reload)
+   */
+  join(roomId: string, uid: string, resume?: string): void {
+    if (this.#state !== 'idle' && this.#state !== 'closed') throw new Error('join() called twice');
+    this.#roomId = roomId;
+    this.#uid = uid;
+    this.#resume = resume;
+    this.#attempt = 0;
+    this.#everJoined = false;
+    this.#setState('connecting');
+    this.#connect();
+  }
+
+  /**
+   * Sends a message when seated; returns false (and drops it) otherwise. Offers and candidates
+   * sent while reconnecting are useless anyway: the call renegotiates once seated again.
+   */
+  send(message: ClientMessage): boolean {
+    if (this.#state !== 'joined' || this.#socket?.readyState !== OPEN) return false;
+    this.#socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** Leaves the room (the peer hears `peer-leave` at once) and closes. Safe to call twice. */
+  leave(): void {
+    if (this.#state === 'closed' || this.#state === 'idle') return;
+    if (this.#state === 'joined') this.send({ cmd: 'leave', roomId: this.#roomId, uid: this.#uid });
+    this.#shutdown();
+  }
+
+  #shutdown(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+      try {
+        socket.close(1000, 'leave');
+      } catch {
+        // Already closed.
+      }
+    }
+    this.#setState('closed');
+  }
+
+  #fail(error: ZeroRtcError): void {
+    this.#shutdown();
+    this.emit('error', error);
+  }
+
+  #setState(state: SignalingState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+
+  #connect(): void {
+    this.#timer = undefined;
+    this.emit('attempt', { attempt: this.#attempt });
+    let socket: SocketLike;
+    try {
+      socket = this.#createSocket(this.#url);
+    } catch (err) {
+      this.#fail(new ZeroRtcError('server-unreachable', 'The signaling URL cannot be opened.', err));
+      return;
+    }
+    this.#socket = socket;
+    socket.onerror = () => undefined; // The close event that follows carries the outcome.
+    socket.onopen = () => {
+      socket.send(
+        JSON.stringify({
+          cmd: 'join',
+          roomId: this.#roomId,
+          uid: this.#uid,
+          ...(this.#resume !== undefined && { resume: this.#resume }),
+        }),
+      );
+    };
+    socket.onmessage = (ev) => this.#onMessage(ev.data);
+    socket.onclose = (ev) => {
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.#onClose(ev.code);
+    };
+  }
+
+  #onMessage(data: unknown): void {
+    const message = decodeServerMessage(data);
+    if (!message) return;
+    if (message.cmd === 'joined') {
+      this.#resume = message.resume || this.#resume;
+      this.#graceMs = message.graceSeconds * 1000;
+      this.#attempt = 0;
+      this.#everJoined = true;
+      this.#setState('joined');
+      this.emit('joined', message);
+      return;
+    }
+    if (message.cmd === 'error' && message.request === 'join' && FATAL_JOIN_ERRORS.has(message.code)) {
+      this.#fail(new ZeroRtcError(clientCodeForServerError(message.code), message.message));
+      return;
+    }
+    this.emit('message', message);
+  }
+
+  #onClose(code: number): void {
+    if (code === CLOSE_REPLACED) {
+      this.#fail(new ZeroRtcError('replaced', 'This call continued in another tab or device.'));
+      return;
+    }
+    if (code === CLOSE_POLICY) {
+      this.#fail(new ZeroRtcError('unauthorized', 'The server refused this page.'));
+      return;
+    }
+    if (code === CLOSE_TOO_MANY) {
+      this.#fail(new ZeroRtcError('server-error', 'Too many connections from this address.'));
+      return;
+    }
+    // Anything else (1006 drop, 1012 restart, 1001 going away...): reconnect and resume.
+    const now = this.#clock.now();
+    if (this.#state === 'joined') this.#droppedAt = now;
+    if (this.#everJoined) {
+      this.#setState('reconnecting');
+      if (now - this.#droppedAt > this.#graceMs + this.#reconnectSlackMs) {
+        this.#fail(new ZeroRtcError('server-unreachable', 'The signaling server has been unreachable for too long.'));
+        return;
+      }
+    } else if (this.#attempt + 1 >= this.#maxInitialAttempts) {
+      this.#fail(new ZeroRtcError('server-unreachable', 'The signaling server cannot be reached.'));
+      return;
+    }
+    const ceiling = Math.min(this.#maxBackoffMs, this.#initialBackoffMs * 2 ** this.#attempt);
+    // Equal jitter: half fixed, half random, so that a restarted server is not hit by every
+    // client at the same instant but nobody waits for nothing.
+    const delay = ceiling / 2 + (this.#clock.random() * ceiling) / 2;
+    this.#attempt += 1;
+    this.#timer = this.#clock.setTimeout(() => this.#connect(), delay);
+  }
+}

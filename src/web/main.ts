@@ -1,0 +1,328 @@
+/**
+ * The call page: DOM glue only. Everything shown is drawn from the client's state and events.
+ */
+import {
+  CallClient,
+  summarizeStats,
+  type CallState,
+  type RemotePeer,
+  type StatsSummary,
+  type ZeroRtcError,
+} from '../client/index.ts';
+import { BitrateGraph } from './bitrate-graph.ts';
+import type {} from './debug-handle.ts';
+import { pickStrings, type Strings } from './i18n.ts';
+
+const SESSION_KEY = 'zerortc.session';
+
+interface StoredSession {
+  roomId: string;
+  uid: string;
+  resume: string;
+  name: string;
+}
+
+function $<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing`);
+  return el as T;
+}
+
+const { lang, strings: S } = pickStrings(navigator.languages.length > 0 ? navigator.languages : [navigator.language]);
+document.documentElement.lang = lang;
+document.title = S.title;
+for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+  const key = el.dataset['i18n'] as keyof Strings;
+  const value = S[key];
+  if (typeof value === 'string') el.textContent = value;
+}
+for (const el of document.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
+  const value = S[el.dataset['i18nPlaceholder'] as keyof Strings];
+  if (typeof value === 'string') el.placeholder = value;
+}
+
+const roomInput = $<HTMLInputElement>('roomId');
+const nameInput = $<HTMLInputElement>('displayName');
+const joinForm = $<HTMLFormElement>('joinForm');
+const joinBtn = $<HTMLButtonElement>('joinBtn');
+const leaveBtn = $<HTMLButtonElement>('leaveBtn');
+const micBtn = $<HTMLButtonElement>('micBtn');
+const camBtn = $<HTMLButtonElement>('camBtn');
+const screenBtn = $<HTMLButtonElement>('screenBtn');
+const copyLinkBtn = $<HTMLButtonElement>('copyLinkBtn');
+const localVideo = $<HTMLVideoElement>('localVideo');
+const remoteVideo = $<HTMLVideoElement>('remoteVideo');
+const callStatus = $<HTMLParagraphElement>('callStatus');
+const chatLog = $<HTMLOListElement>('chatLog');
+const chatForm = $<HTMLFormElement>('chatForm');
+const chatInput = $<HTMLInputElement>('chatInput');
+const chatSend = $<HTMLButtonElement>('chatSend');
+const statsList = $<HTMLDListElement>('stats');
+const micSelect = $<HTMLSelectElement>('micSelect');
+const camSelect = $<HTMLSelectElement>('camSelect');
+const graph = new BitrateGraph($<HTMLCanvasElement>('bitrateGraph'));
+
+const client = new CallClient();
+
+// ---- room from the URL or from a reload ----------------------------------------------------
+
+const params = new URLSearchParams(location.search);
+const stored = readSession();
+roomInput.value = params.get('room') ?? stored?.roomId ?? '';
+nameInput.value = stored?.name ?? localStorage.getItem('zerortc.name') ?? '';
+
+function readSession(): StoredSession | undefined {
+  try {
+    const raw = sessionStorage.getItem(SESSION_KEY);
+    if (!raw) return undefined;
+    const v = JSON.parse(raw) as Partial<StoredSession>;
+    if (typeof v.roomId === 'string' && typeof v.uid === 'string' && typeof v.resume === 'string') {
+      return { roomId: v.roomId, uid: v.uid, resume: v.resume, name: typeof v.name === 'string' ? v.name : '' };
+    }
+  } catch {
+    // Storage blocked or corrupt: start afresh.
+  }
+  return undefined;
+}
+
+function shareUrl(room: string): string {
+  return `${location.origin}${location.pathname}?room=${encodeURIComponent(room)}`;
+}
+
+// ---- drawing from the client's state -------------------------------------------------------
+
+const IN_CALL: readonly CallState[] = ['joining', 'waiting', 'connecting', 'connected', 'reconnecting'];
+
+function drawState(state: CallState, error: ZeroRtcError | undefined): void {
+  document.body.dataset['state'] = state;
+  callStatus.dataset['state'] = state;
+  if (state === 'error' && error) {
+    callStatus.dataset['error'] = error.code;
+    callStatus.textContent = S.errors[error.code];
+  } else {
+    delete callStatus.dataset['error'];
+    callStatus.textContent = S.state[state];
+  }
+  const inCall = IN_CALL.includes(state);
+  joinBtn.disabled = inCall;
+  roomInput.disabled = inCall;
+  leaveBtn.disabled = !inCall;
+  for (const btn of [micBtn, camBtn, screenBtn]) btn.disabled = !inCall || !client.media;
+  const chatReady = state === 'connected' || (state === 'reconnecting' && client.peer !== undefined);
+  chatInput.disabled = chatSend.disabled = !chatReady;
+  const room = client.roomId ?? roomInput.value.trim();
+  $('shareHint').hidden = state !== 'waiting';
+  $('shareLink').textContent = room ? shareUrl(room) : '';
+  $('placeholderText').textContent =
+    state === 'waiting'
+      ? S.waitingFor
+      : state === 'idle' || state === 'left' || state === 'error'
+        ? S.state[state]
+        : S.state[state];
+  if (!inCall) {
+    statsList.replaceChildren();
+    graph.clear();
+  }
+}
+
+function drawPeer(peer: RemotePeer | undefined): void {
+  const tag = $('peerTag');
+  tag.hidden = peer === undefined;
+  const status = $('peerStatus');
+  const name = peer?.media?.name || S.guest;
+  $('peerName').textContent = name;
+  $('remoteAvatar').textContent = peer ? name.slice(0, 1).toUpperCase() : '';
+  status.dataset['mic'] = peer?.media?.micOn === false ? 'off' : 'on';
+  status.dataset['camera'] = peer?.media?.cameraOn === false ? 'off' : 'on';
+  status.dataset['screen'] = peer?.media?.screenSharing ? 'on' : 'off';
+  status.dataset['presence'] = peer?.presence ?? 'here';
+  $('peerMutedBadge').hidden = peer?.media?.micOn !== false;
+  $('peerCameraBadge').hidden = peer?.media?.cameraOn !== false || peer.media.screenSharing;
+  $('peerScreenBadge').hidden = peer?.media?.screenSharing !== true;
+  $('peerReconnectingBadge').hidden = peer?.presence !== 'reconnecting';
+  drawRemoteVisibility();
+}
+
+function drawRemoteVisibility(): void {
+  const peer = client.peer;
+  const showing =
+    client.remoteStream !== undefined &&
+    client.state !== 'idle' &&
+    (peer?.media?.cameraOn !== false || peer.media.screenSharing);
+  document.body.dataset['remote'] = showing ? 'on' : 'off';
+}
+
+client.on('state', ({ state, error }) => {
+  drawState(state, error);
+  if (state === 'left' || state === 'error') sessionStorage.removeItem(SESSION_KEY);
+});
+client.on('session', (session) => {
+  const record: StoredSession = { ...session, name: nameInput.value.trim() };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(record));
+});
+client.on('local-stream', (stream) => {
+  localVideo.srcObject = stream ?? null;
+});
+client.on('remote-stream', (stream) => {
+  if (remoteVideo.srcObject !== (stream ?? null)) remoteVideo.srcObject = stream ?? null;
+  if (stream) void remoteVideo.play().catch(() => undefined);
+  drawRemoteVisibility();
+});
+client.on('peer', drawPeer);
+client.on('local-media', (media) => {
+  micBtn.setAttribute('aria-pressed', String(media.micOn));
+  camBtn.setAttribute('aria-pressed', String(media.cameraOn));
+  screenBtn.setAttribute('aria-pressed', String(media.screenSharing));
+  $('screenLabel').textContent = media.screenSharing ? S.stopScreen : S.screen;
+  document.body.dataset['camera'] = media.cameraOn ? 'on' : 'off';
+  document.body.dataset['screen'] = media.screenSharing ? 'on' : 'off';
+  void fillDevices();
+});
+client.on('chat', (line) => {
+  const item = document.createElement('li');
+  item.className = `from-${line.from}`;
+  item.textContent = line.text;
+  chatLog.append(item);
+  chatLog.scrollTop = chatLog.scrollHeight; // The log only: the page stays on the video.
+  $('chatEmpty').hidden = true;
+});
+client.on('warning', (w) => {
+  console.warn(w.code, w.message);
+});
+
+// ---- controls ------------------------------------------------------------------------------
+
+async function join(resume?: StoredSession): Promise<void> {
+  const room = roomInput.value.trim();
+  if (!room) {
+    callStatus.textContent = S.roomRequired;
+    roomInput.focus();
+    return;
+  }
+  const name = nameInput.value.trim();
+  localStorage.setItem('zerortc.name', name);
+  client.setName(name || undefined);
+  chatLog.replaceChildren();
+  $('chatEmpty').hidden = false;
+  const url = new URL(location.href);
+  url.searchParams.set('room', room);
+  history.replaceState(null, '', url);
+  await client
+    .join(room, resume && resume.roomId === room ? { uid: resume.uid, resume: resume.resume } : {})
+    .catch(() => undefined); // Shown through the state.
+}
+
+joinForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void join(readSession());
+});
+leaveBtn.addEventListener('click', () => client.leave());
+micBtn.addEventListener('click', () => {
+  const on = micBtn.getAttribute('aria-pressed') !== 'true';
+  client.setMicEnabled(on);
+});
+camBtn.addEventListener('click', () => {
+  const on = camBtn.getAttribute('aria-pressed') !== 'true';
+  void client.setCameraEnabled(on).catch(() => undefined);
+});
+screenBtn.addEventListener('click', () => {
+  if (client.media?.state.screenSharing) client.stopScreenShare();
+  else void client.startScreenShare().catch(() => undefined);
+});
+copyLinkBtn.addEventListener('click', () => {
+  const room = client.roomId ?? roomInput.value.trim();
+  if (!room) {
+    callStatus.textContent = S.roomRequired;
+    return;
+  }
+  void navigator.clipboard
+    ?.writeText(shareUrl(room))
+    .then(() => {
+      $('copyLabel').textContent = S.copied;
+      setTimeout(() => ($('copyLabel').textContent = S.copyLink), 1500);
+    })
+    .catch(() => undefined);
+});
+chatForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (client.sendChat(chatInput.value)) chatInput.value = '';
+});
+micSelect.addEventListener('change', () => void client.switchDevice('audio', micSelect.value).catch(() => undefined));
+camSelect.addEventListener('change', () => void client.switchDevice('video', camSelect.value).catch(() => undefined));
+
+async function fillDevices(): Promise<void> {
+  const media = client.media;
+  if (!media) return;
+  const { audio, video } = await media.listDevices();
+  const fill = (select: HTMLSelectElement, devices: MediaDeviceInfo[], current: string | undefined): void => {
+    select.replaceChildren(
+      ...devices.map((d, i) => {
+        const option = new Option(
+          d.label || `${select === micSelect ? S.micDevice : S.camDevice} ${i + 1}`,
+          d.deviceId,
+        );
+        option.selected = d.deviceId === current;
+        return option;
+      }),
+    );
+  };
+  fill(micSelect, audio, media.state.audioDeviceId);
+  fill(camSelect, video, media.state.videoDeviceId);
+}
+
+// ---- stats ---------------------------------------------------------------------------------
+
+function kbps(bits: number | undefined): string {
+  return bits === undefined ? S.unknown : `${Math.round(bits / 1000)} kbit/s`;
+}
+
+function drawStats(s: StatsSummary): void {
+  const rows: [string, string][] = [
+    [S.bitrateIn, kbps(s.bitrateIn)],
+    [S.bitrateOut, kbps(s.bitrateOut)],
+    [S.rtt, s.rttMs === undefined ? S.unknown : `${Math.round(s.rttMs)} ms`],
+    [S.loss, s.lossPercent === undefined ? S.unknown : `${s.lossPercent.toFixed(1)} %`],
+    [
+      S.resolution,
+      s.width === undefined || s.height === undefined
+        ? S.unknown
+        : `${s.width}×${s.height} @ ${Math.round(s.fps ?? 0)} fps`,
+    ],
+    [S.path, s.path === 'unknown' ? S.unknown : S[s.path]],
+  ];
+  statsList.replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      return [dt, dd];
+    }),
+  );
+  if (s.bitrateIn !== undefined && s.bitrateOut !== undefined) graph.push(s.bitrateIn, s.bitrateOut);
+}
+
+setInterval(() => {
+  if (client.state !== 'connected' && client.state !== 'reconnecting') return;
+  void client.getStats().then(
+    (s) => s && drawStats(s),
+    () => undefined,
+  );
+}, 1000);
+
+// ---- start ---------------------------------------------------------------------------------
+
+drawState('idle', undefined);
+drawPeer(undefined);
+
+// A reload during a call takes the seat back at once (the person already chose to be in it).
+if (stored && !params.has('room')) void join(stored);
+else if (stored && params.get('room') === stored.roomId) void join(stored);
+
+window.zerortc = {
+  client,
+  stats: async () => {
+    const pc = client.peerConnection;
+    return pc ? summarizeStats(await pc.getStats()) : undefined;
+  },
+};

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ZeroRtcError } from '../../src/client/errors.ts';
+import { SignalingClient, type SignalingState } from '../../src/client/signaling-client.ts';
+import { FakeClock, socketFactory } from '../helpers/client-fakes.ts';
+
+const JOINED = {
+  cmd: 'joined',
+  roomId: 'r',
+  uid: 'a',
+  polite: false,
+  resume: 'cred-1',
+  resumed: false,
+  graceSeconds: 10,
+};
+
+function setup(options: { maxInitialAttempts?: number } = {}) {
+  const clock = new FakeClock();
+  const sockets = socketFactory();
+  const client = new SignalingClient({ url: 'ws://x/ws', createSocket: sockets.create, clock, ...options });
+  const states: SignalingState[] = [];
+  const errors: ZeroRtcError[] = [];
+  client.on('state', (s) => states.push(s));
+  client.on('error', (e) => errors.push(e));
+  return { clock, sockets, client, states, errors };
+}
+
+describe('SignalingClient', () => {
+  it('sends join once the socket opens and is joined on `joined`', () => {
+    const { sockets, client, states } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    assert.deepEqual(sockets.last().sent, [{ cmd: 'join', roomId: 'r', uid: 'a' }]);
+    sockets.last().receive(JOINED);
+    assert.deepEqual(states, ['connecting', 'joined']);
+    assert.equal(client.resumeCredential, 'cred-1');
+  });
+
+  it('reconnects after a server restart (1012) and presents the resume credential', () => {
+    const { clock, sockets, client, states } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    sockets.last().drop(1012);
+    assert.equal(client.state, 'reconnecting');
+    assert.equal(sockets.sockets.length, 1);
+    clock.tick(1000);
+    assert.equal(sockets.sockets.length, 2);
+    sockets.last().open();
+    assert.deepEqual(sockets.last().sent, [{ cmd: 'join', roomId: 'r', uid: 'a', resume: 'cred-1' }]);
+    sockets.last().receive({ ...JOINED, resume: 'cred-2', resumed: true });
+    assert.deepEqual(states, ['connecting', 'joined', 'reconnecting', 'joined']);
+    assert.equal(client.resumeCredential, 'cred-2');
+  });
+
+  it('backs off exponentially with jitter between attempts', () => {
+    const { clock, sockets, client } = setup({ maxInitialAttempts: 100 });
+    clock.randomValue = 0;
+    client.join('r', 'a');
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      sockets.last().drop(1006);
+      delays.push(clock.pending()[0] ?? -1);
+      clock.tick(delays.at(-1) ?? 0);
+    }
+    // Equal jitter with random()=0: half of 250, 500, 1000, 2000, 4000, then the 5000 cap.
+    assert.deepEqual(delays, [125, 250, 500, 1000, 2000, 2500]);
+    clock.randomValue = 0.999;
+    sockets.last().drop(1006);
+    assert.ok((clock.pending()[0] ?? 0) > 4900);
+  });
+
+  it('stops with room-full when the room is full, and does not retry', () => {
+    const { clock, sockets, client, errors } = setup();
+    client.join('r', 'c');
+    sockets.last().open();
+    sockets.last().receive({ cmd: 'error', code: 'room-full', message: 'full', request: 'join' });
+    assert.equal(client.state, 'closed');
+    assert.equal(errors[0]?.code, 'room-full');
+    clock.tick(60_000);
+    assert.equal(sockets.sockets.length, 1);
+  });
+
+  it('gives up with server-unreachable when the first connection keeps failing', () => {
+    const { clock, sockets, client, errors } = setup({ maxInitialAttempts: 3 });
+    client.join('r', 'a');
+    sockets.last().drop(1006);
+    clock.tick(10_000);
+    sockets.last().drop(1006);
+    clock.tick(10_000);
+    sockets.last().drop(1006);
+    assert.equal(sockets.sockets.length, 3);
+    assert.equal(errors[0]?.code, 'server-unreachable');
+    assert.equal(client.state, 'closed');
+  });
+
+  it('gives up after the grace period plus slack when the server stays away', () => {
+    const { clock, sockets, client, errors } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED); // graceSeconds 10
+    sockets.last().drop(1006);
+    for (let i = 0; i < 20 && client.state !== 'closed'; i++) {
+      clock.tick(5000);
+      sockets.last().drop(1006);
+    }
+    assert.equal(errors[0]?.code, 'server-unreachable');
+    assert.ok(clock.now() >= 40_000);
+  });
+
+  it('does not reconnect when another tab resumed the seat (4001)', () => {
+    const { clock, sockets, client, errors } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    sockets.last().drop(4001);
+    clock.tick(60_000);
+    assert.equal(sockets.sockets.length, 1);
+    assert.equal(errors[0]?.code, 'replaced');
+  });
+
+  it('sends leave and closes cleanly on leave(), without reconnecting', () => {
+    const { clock, sockets, client } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    client.leave();
+    client.leave();
+    assert.deepEqual(sockets.last().sentCmd('leave'), [{ cmd: 'leave', roomId: 'r', uid: 'a' }]);
+    assert.equal(sockets.last().closedWith, 1000);
+    clock.tick(60_000);
+    assert.equal(sockets.sockets.length, 1);
+    assert.equal(client.state, 'closed');
+  });
+
+  it('passes other server messages on, decoded, and ignores unknown ones', () => {
+    const { sockets, client } = setup();
+    const cmds: string[] = [];
+    client.on('message', (m) => cmds.push(m.cmd));
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    sockets.last().receive({ cmd: 'new-peer', remoteUid: 'b', roomId: 'r', polite: false });
+    sockets.last().receive({ cmd: 'something-new' });
+    sockets.last().receive({ cmd: 'offer' }); // fields missing
+    assert.deepEqual(cmds, ['new-peer']);
+  });
+});

@@ -38,6 +38,10 @@ export interface CpuShare {
   server: number;
   /** Share of one core used by this load generator during the window, 0..1. */
   load: number;
+  /** Share of core 0 (the server's) used by other processes: noise from other work. */
+  otherOnServerCore: number;
+  /** Share of core 1 (the load generator's) used by other processes. */
+  otherOnLoadCore: number;
 }
 export interface ThroughputResult {
   messages: number;
@@ -98,20 +102,46 @@ function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** Busy seconds of cores 0 and 1 so far (everything but idle and iowait), from /proc/stat. */
+function coreBusySeconds(): [number, number] {
+  const busy: [number, number] = [0, 0];
+  for (const line of readFileSync('/proc/stat', 'latin1').split('\n')) {
+    const match = /^cpu([01]) (.*)$/.exec(line);
+    if (!match) continue;
+    const ticks = match[2]!.trim().split(/\s+/).map(Number);
+    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+    busy[Number(match[1]) as 0 | 1] = (total - ticks[3]! - ticks[4]!) / CLOCK_TICKS;
+  }
+  return busy;
+}
+
 interface CpuMark {
   wall: number;
   server: number;
   load: NodeJS.CpuUsage;
+  cores: [number, number];
 }
 function cpuMark(serverPid: number): CpuMark {
-  return { wall: performance.now(), server: processCpuSeconds(serverPid), load: process.cpuUsage() };
+  return {
+    wall: performance.now(),
+    server: processCpuSeconds(serverPid),
+    load: process.cpuUsage(),
+    cores: coreBusySeconds(),
+  };
 }
 function cpuSince(mark: CpuMark, serverPid: number): CpuShare {
   const seconds = (performance.now() - mark.wall) / 1000;
-  const load = process.cpuUsage(mark.load);
+  const usage = process.cpuUsage(mark.load);
+  const server = (processCpuSeconds(serverPid) - mark.server) / seconds;
+  const load = (usage.user + usage.system) / 1e6 / seconds;
+  const cores = coreBusySeconds();
+  const core0 = (cores[0] - mark.cores[0]) / seconds;
+  const core1 = (cores[1] - mark.cores[1]) / seconds;
   return {
-    server: (processCpuSeconds(serverPid) - mark.server) / seconds,
-    load: (load.user + load.system) / 1e6 / seconds,
+    server,
+    load,
+    otherOnServerCore: Math.max(0, core0 - server),
+    otherOnLoadCore: Math.max(0, core1 - load),
   };
 }
 

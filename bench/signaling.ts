@@ -5,6 +5,7 @@
  *   npm run bench -- --quick      # a smoke check (1,000 connections, one short round)
  *   npm run bench -- --no-build   # skip `npm run build` (measure the dist/ already there)
  *   npm run bench -- --json out.json   # also write every figure as JSON
+ *   npm run bench -- --zerortc-args="--heartbeat-seconds 60"   # extra ZeroRTC flags
  *   npm run bench -- --profile DIR     # both servers run with --cpu-prof, profiles go to DIR
  *
  * Each server runs alone on core 0 (`taskset -c 0`): ZeroRTC as its built dist/server/main.js
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'zerortc-args': { type: 'string' },
     rounds: { type: 'string' },
     json: { type: 'string' },
   },
@@ -238,6 +240,7 @@ class ServerUnderTest {
             '0',
             '--log-level',
             'warn',
+            ...(flags['zerortc-args']?.split(' ').filter((a) => a !== '') ?? []),
           ]
         : [...node, 'dist/bench/baseline-relay.js', String(port)];
     const server = new ServerUnderTest(spawnPinned(0, argv, false), port);

@@ -1,0 +1,514 @@
+/**
+ * The benchmark's load generator: a child process of bench/signaling.ts, pinned to its own core,
+ * driven over IPC one scenario at a time. Client i is member `i % 2 === 0 ? 'a' : 'b'` of room
+ * `r${i >> 1}`. Every wait is bounded; when the parent goes away, it closes everything and exits.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { maskedFrame, readTimestamp, relayPayload, stampedFrame, timestampOffset, type RelayKind } from './frames.ts';
+import { RawClient } from './raw-client.ts';
+
+export type LoadRequest =
+  | { op: 'connect'; port: number; path: string; count: number; concurrency: number; timeoutMs: number }
+  | { op: 'join'; rooms: number; window: number; timeoutMs: number }
+  | { op: 'verify'; timeoutMs: number }
+  | { op: 'throughput'; rooms: number; window: number; warmupMs: number; measureMs: number; serverPid: number }
+  | { op: 'latency'; rooms: number; rate: number; warmupMs: number; measureMs: number; serverPid: number }
+  | { op: 'close'; timeoutMs: number };
+
+export interface ConnectResult {
+  opened: number;
+  failed: number;
+  seconds: number;
+  firstError?: string;
+}
+export interface JoinResult {
+  joined: number;
+  failed: number;
+  seconds: number;
+  roomsPerSecond: number;
+  firstError?: string;
+}
+export interface VerifyResult {
+  ok: boolean;
+  detail: string;
+}
+export interface CpuShare {
+  /** Share of one core used by the server process during the window, 0..1. */
+  server: number;
+  /** Share of one core used by this load generator during the window, 0..1. */
+  load: number;
+  /** Share of core 0 (the server's) used by other processes: noise from other work. */
+  otherOnServerCore: number;
+  /** Share of core 1 (the load generator's) used by other processes. */
+  otherOnLoadCore: number;
+}
+export interface ThroughputResult {
+  messages: number;
+  seconds: number;
+  messagesPerSecond: number;
+  megabytesPerSecond: number;
+  cpu: CpuShare;
+  errors: number;
+}
+export interface LatencyResult {
+  sent: number;
+  received: number;
+  samples: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  achievedRate: number;
+  cpu: CpuShare;
+  errors: number;
+}
+export interface CloseResult {
+  closed: number;
+  destroyed: number;
+}
+
+export type LoadReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+type PhaseListener = (client: number, prefix: Buffer, length: number, payloadLength: number) => void;
+
+const HOST = '127.0.0.1';
+const clients: (RawClient | undefined)[] = [];
+let onFrame: PhaseListener = () => undefined;
+let onBatchEnd: (client: number) => void = () => undefined;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function roomId(room: number): string {
+  return `r${room}`;
+}
+function uidOf(client: number): string {
+  return client % 2 === 0 ? 'a' : 'b';
+}
+function client(index: number): RawClient {
+  const c = clients[index];
+  if (!c) throw new Error(`client ${index} is not connected`);
+  return c;
+}
+
+// ---- CPU accounting ------------------------------------------------------------------------
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) used so far by a process, from /proc. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Busy seconds of cores 0 and 1 so far (everything but idle and iowait), from /proc/stat. */
+function coreBusySeconds(): [number, number] {
+  const busy: [number, number] = [0, 0];
+  for (const line of readFileSync('/proc/stat', 'latin1').split('\n')) {
+    const match = /^cpu([01]) (.*)$/.exec(line);
+    if (!match) continue;
+    const ticks = match[2]!.trim().split(/\s+/).map(Number);
+    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+    busy[Number(match[1]) as 0 | 1] = (total - ticks[3]! - ticks[4]!) / CLOCK_TICKS;
+  }
+  return busy;
+}
+
+interface CpuMark {
+  wall: number;
+  server: number;
+  load: NodeJS.CpuUsage;
+  cores: [number, number];
+}
+function cpuMark(serverPid: number): CpuMark {
+  return {
+    wall: performance.now(),
+    server: processCpuSeconds(serverPid),
+    load: process.cpuUsage(),
+    cores: coreBusySeconds(),
+  };
+}
+function cpuSince(mark: CpuMark, serverPid: number): CpuShare {
+  const seconds = (performance.now() - mark.wall) / 1000;
+  const usage = process.cpuUsage(mark.load);
+  const server = (processCpuSeconds(serverPid) - mark.server) / seconds;
+  const load = (usage.user + usage.system) / 1e6 / seconds;
+  const cores = coreBusySeconds();
+  const core0 = (cores[0] - mark.cores[0]) / seconds;
+  const core1 = (cores[1] - mark.cores[1]) / seconds;
+  return {
+    server,
+    load,
+    otherOnServerCore: Math.max(0, core0 - server),
+    otherOnLoadCore: Math.max(0, core1 - load),
+  };
+}
+
+// ---- connect -------------------------------------------------------------------------------
+
+async function connectAll(req: Extract<LoadRequest, { op: 'connect' }>): Promise<ConnectResult> {
+  const started = performance.now();
+  const deadline = started + req.timeoutMs;
+  let next = clients.length;
+  const end = next + req.count;
+  let opened = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < end && performance.now() < deadline) {
+      const index = next++;
+      try {
+        const c = await RawClient.open(
+          HOST,
+          req.port,
+          req.path,
+          Math.max(1, Math.min(10_000, deadline - performance.now())),
+        );
+        c.onFrame = (prefix, length, payloadLength) => onFrame(index, prefix, length, payloadLength);
+        c.onBatchEnd = () => onBatchEnd(index);
+        c.socket.on('error', () => undefined);
+        clients[index] = c;
+        opened++;
+      } catch (err) {
+        failed++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(req.concurrency, req.count) }, worker));
+  failed += end - next;
+  const result: ConnectResult = { opened, failed, seconds: (performance.now() - started) / 1000 };
+  if (firstError !== undefined) result.firstError = firstError;
+  return result;
+}
+
+// ---- join ----------------------------------------------------------------------------------
+
+const CMD_AT = '{"cmd":"'.length;
+const LETTER_E = 'e'.charCodeAt(0);
+const LETTER_N = 'n'.charCodeAt(0);
+const LETTER_R = 'r'.charCodeAt(0);
+
+async function joinAll(req: Extract<LoadRequest, { op: 'join' }>): Promise<JoinResult> {
+  const rooms = Math.min(req.rooms, clients.length >> 1);
+  const seen = new Uint8Array(rooms);
+  let nextRoom = 0;
+  let joined = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+
+  const start = (room: number): void => {
+    for (const index of [room * 2, room * 2 + 1]) {
+      client(index).sendText(`{"cmd":"join","roomId":"${roomId(room)}","uid":"${uidOf(index)}"}`);
+    }
+  };
+  const settle = (): void => {
+    if (nextRoom < rooms) start(nextRoom++);
+    else if (joined + failed === rooms) finish();
+  };
+  onFrame = (index, prefix, length) => {
+    const room = index >> 1;
+    if (room >= rooms || seen[room] === 3 || seen[room] === 4) return;
+    const letter = prefix[CMD_AT];
+    if (letter === LETTER_E) {
+      firstError ??= prefix.subarray(0, length).toString();
+      seen[room] = 4;
+      failed++;
+      settle();
+    } else if (letter === LETTER_N || letter === LETTER_R) {
+      seen[room] = (seen[room] ?? 0) | (1 << (index & 1));
+      if (seen[room] === 3) {
+        joined++;
+        settle();
+      }
+    }
+  };
+  const started = performance.now();
+  while (nextRoom < Math.min(req.window, rooms)) start(nextRoom++);
+  if (rooms === 0) finish();
+  const timer = setTimeout(finish, req.timeoutMs);
+  await done;
+  clearTimeout(timer);
+  const seconds = (performance.now() - started) / 1000;
+  onFrame = () => undefined;
+  const result: JoinResult = { joined, failed: rooms - joined, seconds, roomsPerSecond: joined / seconds };
+  if (firstError !== undefined) result.firstError = firstError;
+  return result;
+}
+
+// ---- relay templates -------------------------------------------------------------------------
+
+interface Template {
+  /** The offer (member a) or answer (member b), masked with the sender's key. */
+  sdp: Buffer;
+  candidate: Buffer;
+  sdpPayloadStart: number;
+  candidatePayloadStart: number;
+  sdpTs: number;
+  candidateTs: number;
+}
+const templates: Template[] = [];
+
+function template(index: number): Template {
+  let t = templates[index];
+  if (t) return t;
+  const c = client(index);
+  const room = roomId(index >> 1);
+  const uid = uidOf(index);
+  const remote = uidOf(index + 1);
+  const kind: RelayKind = uid === 'a' ? 'offer' : 'answer';
+  const sdp = relayPayload(kind, room, uid, remote);
+  const candidate = relayPayload('candidate', room, uid, remote);
+  const sdpFrame = maskedFrame(0x1, sdp, c.mask);
+  const candidateFrame = maskedFrame(0x1, candidate, c.mask);
+  t = {
+    sdp: sdpFrame,
+    candidate: candidateFrame,
+    sdpPayloadStart: sdpFrame.length - sdp.length,
+    candidatePayloadStart: candidateFrame.length - candidate.length,
+    sdpTs: timestampOffset(sdp),
+    candidateTs: timestampOffset(candidate),
+  };
+  templates[index] = t;
+  return t;
+}
+
+/** In every six messages a member sends, one is its SDP and five are ICE candidates. */
+const SEQUENCE = 6;
+
+async function verify(req: Extract<LoadRequest, { op: 'verify' }>): Promise<VerifyResult> {
+  const sender = client(0);
+  const receiver = client(1);
+  const expected = relayPayload('offer', roomId(0), 'a', 'b');
+  const got: Buffer[] = [];
+  receiver.collect = got;
+  sender.write(template(0).sdp);
+  const deadline = performance.now() + req.timeoutMs;
+  while (got.length === 0 && performance.now() < deadline) await sleep(5);
+  receiver.collect = undefined;
+  const frame = got[0];
+  if (!frame) return { ok: false, detail: 'no offer arrived' };
+  if (frame.equals(expected)) return { ok: true, detail: `offer of ${frame.length} bytes relayed byte for byte` };
+  let same: boolean;
+  try {
+    same = JSON.stringify(JSON.parse(frame.toString())) === JSON.stringify(JSON.parse(expected.toString()));
+  } catch {
+    same = false;
+  }
+  return { ok: same, detail: same ? 'offer relayed with the same fields, re-serialised' : 'offer changed in transit' };
+}
+
+// ---- throughput: closed loop -----------------------------------------------------------------
+
+async function throughput(req: Extract<LoadRequest, { op: 'throughput' }>): Promise<ThroughputResult> {
+  const members = Math.min(req.rooms, clients.length >> 1) * 2;
+  for (let i = 0; i < members; i++) template(i);
+  const sent = new Uint32Array(members);
+  const owed = new Uint32Array(members);
+  let received = 0;
+  let bytes = 0;
+  let errors = 0;
+  let running = true;
+
+  const sendOwed = (index: number): void => {
+    const n = owed[index]!;
+    if (n === 0) return;
+    owed[index] = 0;
+    const t = templates[index]!;
+    const c = client(index);
+    c.socket.cork();
+    for (let k = 0; k < n; k++) c.socket.write(sent[index]!++ % SEQUENCE === 0 ? t.sdp : t.candidate);
+    c.socket.uncork();
+  };
+  onFrame = (index, prefix, _length, payloadLength) => {
+    if (prefix[CMD_AT] === LETTER_E) {
+      errors++;
+      return;
+    }
+    received++;
+    bytes += payloadLength;
+    if (running && index < members) owed[index]!++;
+  };
+  onBatchEnd = sendOwed;
+
+  for (let i = 0; i < members; i++) {
+    owed[i] = req.window;
+    sendOwed(i);
+  }
+  await sleep(req.warmupMs);
+  const mark = cpuMark(req.serverPid);
+  const from = received;
+  const fromBytes = bytes;
+  await sleep(req.measureMs);
+  const cpu = cpuSince(mark, req.serverPid);
+  const seconds = (performance.now() - mark.wall) / 1000;
+  const messages = received - from;
+  const payloadBytes = bytes - fromBytes;
+  running = false;
+  // Let what is in flight arrive (bounded), so that the next scenario starts quiet.
+  for (let last = -1, waited = 0; last !== received && waited < 3000; waited += 100) {
+    last = received;
+    await sleep(100);
+  }
+  onFrame = () => undefined;
+  onBatchEnd = () => undefined;
+  return {
+    messages,
+    seconds,
+    messagesPerSecond: messages / seconds,
+    megabytesPerSecond: payloadBytes / seconds / 1e6,
+    cpu,
+    errors,
+  };
+}
+
+// ---- latency: open loop at a fixed rate ----------------------------------------------------
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<LatencyResult> {
+  const members = Math.min(req.rooms, clients.length >> 1) * 2;
+  for (let i = 0; i < members; i++) template(i);
+  const total = Math.round((req.rate * (req.warmupMs + req.measureMs)) / 1000);
+  const perRoom = new Uint32Array(members >> 1);
+  const samples = new Float64Array(total);
+  let count = 0;
+  let received = 0;
+  let errors = 0;
+  let sent = 0;
+
+  const t0 = performance.now() + 20;
+  const cutoffMicros = (t0 + req.warmupMs) * 1000;
+  onFrame = (_index, prefix, length) => {
+    if (prefix[CMD_AT] === LETTER_E) {
+      errors++;
+      return;
+    }
+    const now = performance.now() * 1000;
+    received++;
+    // The slot holds the time the message was due, not when it went out: a late send counts.
+    const ts = readTimestamp(prefix, length);
+    if (Number.isNaN(ts)) return;
+    if (ts >= cutoffMicros && count < total) samples[count++] = (now - ts) / 1000;
+  };
+  onBatchEnd = () => undefined;
+
+  const sendOne = (n: number): void => {
+    // Room by room in turn; within a room, the members take turns, each with its own sequence.
+    const rooms = members >> 1;
+    const room = n % rooms;
+    const k = perRoom[room]!++;
+    const index = room * 2 + (k & 1);
+    const t = templates[index]!;
+    const sdp = (k >> 1) % SEQUENCE === 0;
+    const due = (t0 + (n * 1000) / req.rate) * 1000;
+    const frame = sdp
+      ? stampedFrame(t.sdp, t.sdpPayloadStart, t.sdpTs, client(index).mask, due)
+      : stampedFrame(t.candidate, t.candidatePayloadStart, t.candidateTs, client(index).mask, due);
+    client(index).write(frame);
+  };
+
+  const mark = cpuMark(req.serverPid);
+  await new Promise<void>((resolve) => {
+    const hardStop = t0 + req.warmupMs + req.measureMs + 5000;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - t0) * req.rate) / 1000));
+      while (sent < due) sendOne(sent++);
+      if (sent >= total || now > hardStop) {
+        clearInterval(ticker);
+        resolve();
+      }
+    }, 1);
+  });
+  const cpu = cpuSince(mark, req.serverPid);
+  const sendSeconds = (performance.now() - t0) / 1000;
+  for (let waited = 0; received + errors < sent && waited < 3000; waited += 20) await sleep(20);
+  onFrame = () => undefined;
+
+  const sorted = samples.slice(0, count).sort();
+  return {
+    sent,
+    received,
+    samples: count,
+    p50Ms: percentile(sorted, 50),
+    p90Ms: percentile(sorted, 90),
+    p99Ms: percentile(sorted, 99),
+    maxMs: count > 0 ? sorted[count - 1]! : Number.NaN,
+    achievedRate: sent / sendSeconds,
+    cpu,
+    errors,
+  };
+}
+
+// ---- close -------------------------------------------------------------------------------
+
+async function closeAll(req: Extract<LoadRequest, { op: 'close' }>): Promise<CloseResult> {
+  const open = clients.filter((c): c is RawClient => c !== undefined);
+  // Close in slices so that the server is not handed 10,000 closes in one tick.
+  for (let i = 0; i < open.length; i += 500) {
+    for (const c of open.slice(i, i + 500)) c.close();
+    await sleep(5);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const all = Promise.all(open.map((c) => c.closed)).then(() => true);
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), req.timeoutMs)));
+  const clean = await Promise.race([all, timeout]);
+  clearTimeout(timer);
+  let destroyed = 0;
+  if (!clean) {
+    for (const c of open) {
+      if (!c.socket.destroyed) {
+        destroyed++;
+        c.destroy();
+      }
+    }
+  }
+  clients.length = 0;
+  templates.length = 0;
+  return { closed: open.length - destroyed, destroyed };
+}
+
+// ---- IPC ---------------------------------------------------------------------------------
+
+async function run(req: LoadRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'connect':
+      return connectAll(req);
+    case 'join':
+      return joinAll(req);
+    case 'verify':
+      return verify(req);
+    case 'throughput':
+      return throughput(req);
+    case 'latency':
+      return latency(req);
+    case 'close':
+      return closeAll(req);
+  }
+}
+
+if (process.send) {
+  process.on('message', (message: { id: number; request: LoadRequest }) => {
+    run(message.request).then(
+      (result) => process.send?.({ id: message.id, ok: true, result } satisfies LoadReply),
+      (err: unknown) =>
+        process.send?.({
+          id: message.id,
+          ok: false,
+          error: err instanceof Error ? err.message : String(err),
+        } satisfies LoadReply),
+    );
+  });
+  process.on('disconnect', () => {
+    for (const c of clients) c?.destroy();
+    process.exit(0);
+  });
+  process.send({ id: 0, ok: true, result: 'ready' } satisfies LoadReply);
+}

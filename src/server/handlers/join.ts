@@ -46,7 +46,7 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
   // The store keeps only hashes: the credential in clear is the fresh one (a new seat), the one
   // just presented (a resume), or the one this connection was given (a repeated join).
   const token = outcome.resumeHash === freshHash ? fresh : resumed ? msg.resume : conn.resumeToken;
-  conn.seat = { roomId, uid };
+  conn.seat = { roomId, uid, polite: seat.polite };
   conn.resumeToken = token;
   conn.peer = peer && { uid: peer.uid, connId: peer.connId, held: peer.held };
   if (outcome.replacedConnId !== undefined) ctx.replace(outcome.replacedConnId);

@@ -153,7 +153,13 @@ export async function startNode(redisUrl: string, overrides: Partial<Config> = {
     maxConnsPerIp: 0,
     ...overrides,
   };
-  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  // ZERORTC_TEST_LOGS=1 shows the nodes' log lines on stderr when a test needs explaining.
+  const sink = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      if (process.env['ZERORTC_TEST_LOGS']) process.stderr.write(chunk);
+      done();
+    },
+  });
   const log = createLogger(config.logLevel, sink);
   const cluster = createCluster({ redisUrl, graceSeconds: config.graceSeconds, log });
   const app = createApp(config, { log, store: cluster.store, nodeId: cluster.connPrefix });

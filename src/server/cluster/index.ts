@@ -86,7 +86,7 @@ export function createCluster(options: ClusterOptions): Cluster {
         await liveness.stop();
         await sub.quit().catch(() => sub.disconnect());
       });
-      store.requireForReady(() => sub.status === 'ready');
+      store.requireForReady(() => sub.status === 'ready' && liveness.inSync);
       const subscribed = bus.start({
         has: (connId) => hub.connections.has(connId),
         notify: (connId, message, peer) => hub.notify(connId, message, peer),

@@ -38,7 +38,6 @@ export class Liveness {
   readonly #graceSeconds: number;
   readonly #beatMs: number;
   readonly #aliveMs: number;
-  readonly #candidateEpoch = randomBytes(8).toString('hex');
   #epoch: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
@@ -47,6 +46,7 @@ export class Liveness {
   #reconnected = false;
   #unreachable = false;
   #stopped = false;
+  #inSync = false;
 
   constructor(options: LivenessOptions) {
     this.#store = options.store;
@@ -56,6 +56,14 @@ export class Liveness {
     this.#graceSeconds = options.graceSeconds;
     this.#beatMs = options.beatMs ?? BEAT_MS;
     this.#aliveMs = options.aliveMs ?? ALIVE_MS;
+  }
+
+  /**
+   * Whether Redis holds this node's seats as they are: false until the first heartbeat, and from
+   * losing Redis until the seats are put back in line. /readyz answers 503 meanwhile.
+   */
+  get inSync(): boolean {
+    return this.#inSync;
   }
 
   start(): void {
@@ -71,6 +79,7 @@ export class Liveness {
     redis.on('close', () => {
       if (!this.#unreachable && !this.#stopped) this.#log.warn('redis unreachable: joins fail until it is back');
       this.#unreachable = true;
+      this.#inSync = false;
     });
     this.#timer = setInterval(() => this.#kick(), this.#beatMs);
     this.#timer.unref();
@@ -83,6 +92,10 @@ export class Liveness {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#ticking;
+    if (this.#store.redis.status !== 'ready') {
+      this.#log.warn('leaving the cluster while redis is away; other nodes will hold the seats');
+      return;
+    }
     try {
       this.#tell(await this.#store.resign(this.#node));
     } catch (err) {
@@ -94,7 +107,8 @@ export class Liveness {
     if (this.#ticking || this.#stopped) return;
     this.#ticking = this.#tick()
       .catch((err: unknown) => {
-        if (!this.#unreachable) this.#log.warn({ err }, 'cluster heartbeat failed');
+        // While Redis is away the connection's own events tell the story; no line per beat.
+        if (this.#store.redis.status === 'ready') this.#log.warn({ err }, 'cluster heartbeat failed');
       })
       .finally(() => {
         this.#ticking = undefined;
@@ -102,7 +116,10 @@ export class Liveness {
   }
 
   async #tick(): Promise<void> {
-    const { added, epoch } = await this.#store.beat(this.#node, this.#aliveMs, this.#candidateEpoch);
+    // A fresh candidate each time: a Redis that lost its data takes whichever node's comes first,
+    // and that must differ from the epoch every node remembers.
+    const candidate = randomBytes(8).toString('hex');
+    const { added, epoch } = await this.#store.beat(this.#node, this.#aliveMs, candidate);
     const lostData = this.#epoch !== undefined && epoch !== this.#epoch;
     this.#epoch = epoch;
     if (this.#registered && (added || this.#reconnected || lostData)) {
@@ -110,6 +127,7 @@ export class Liveness {
       await this.#reconcile(lostData ? 'restore' : 'strict', added);
     }
     this.#registered = true;
+    this.#inSync = this.#store.redis.status === 'ready';
     this.#tell(await this.#store.reap(this.#node));
     this.#tell(await this.#store.sweep());
     if (++this.#beats % TOUCH_EVERY === 0) await this.#store.touch(this.#node);

@@ -207,6 +207,22 @@ describe('a cluster of two nodes on one redis', () => {
     alice.client.send(offer);
     assert.deepEqual(await bob.client.next('offer'), offer);
   });
+
+  it('hands the seats of a node that stops cleanly (SIGTERM, upgrade) to the others: 1012, then resume elsewhere', async () => {
+    const leaving = await startNode(redis.url, { graceSeconds: 1 });
+    const alice = track(await joinRoom(leaving.wsUrl, 'r9', 'alice'));
+    const bob = track(await joinRoom(b.wsUrl, 'r9', 'bob'));
+    await alice.client.next('new-peer');
+    const closed = leaving.close();
+    assert.equal((await alice.client.closed).code, 1012);
+    assert.equal((await bob.client.next('peer-reconnecting'))['remoteUid'], 'alice');
+    await closed;
+    const again = await connectClient(a.wsUrl);
+    clients.push(again);
+    again.send({ cmd: 'join', roomId: 'r9', uid: 'alice', resume: alice.joined['resume'] });
+    assert.equal((await again.next('joined'))['resumed'], true);
+    assert.equal((await bob.client.next('peer-resumed'))['remoteUid'], 'alice');
+  });
 });
 
 async function roomsMetric(httpUrl: string): Promise<number> {

@@ -11,6 +11,8 @@ import type { TokenBucket } from './rate-limit.ts';
 export interface SeatRef {
   readonly roomId: string;
   readonly uid: string;
+  /** The role the member was given when it joined (kept to restore the seat after a Redis restart). */
+  readonly polite?: boolean;
 }
 
 export interface PeerRef {

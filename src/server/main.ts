@@ -4,7 +4,7 @@
  * SIGTERM/SIGINT. The only place that reads process.env.
  */
 import { ConfigError, parseConfig, type Config } from './config.ts';
-import { createApp } from './app.ts';
+import { createApp, type App } from './app.ts';
 import { createLogger } from './logger.ts';
 
 async function main(): Promise<void> {
@@ -19,7 +19,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const app = createApp(config, { log });
+  let app: App;
+  if (config.redisUrl === undefined) {
+    app = createApp(config, { log });
+  } else {
+    // Loaded only in cluster mode: a single node never loads a Redis client.
+    const { createCluster } = await import('./cluster/index.ts');
+    const cluster = createCluster({ redisUrl: config.redisUrl, graceSeconds: config.graceSeconds, log });
+    app = createApp(config, { log, store: cluster.store, nodeId: cluster.connPrefix });
+    cluster.attach(app).catch((err: unknown) => log.error({ err }, 'could not subscribe to redis'));
+  }
   const address = await app.listen();
   const scheme = config.tlsCert ? 'https' : 'http';
   log.info(
@@ -28,6 +37,7 @@ async function main(): Promise<void> {
       port: address.port,
       turn: config.turnUrls.length > 0,
       iceTransportPolicy: config.iceTransportPolicy,
+      cluster: config.redisUrl !== undefined,
     },
     'zerortc listening',
   );

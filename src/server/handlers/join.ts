@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { JoinMessage } from '../../protocol/index.ts';
 import type { Connection } from '../connection.ts';
+import type { JoinOutcome } from '../rooms/store.ts';
 import type { HandlerContext } from './context.ts';
 
 export function hashToken(token: string): string {
@@ -21,13 +22,23 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
   const fresh = randomBytes(18).toString('base64url');
   const freshHash = hashToken(fresh);
   const started = performance.now();
-  const outcome = await ctx.store.join({
-    roomId,
-    uid,
-    connId: conn.id,
-    resumeHash: freshHash,
-    presentedHash: msg.resume === undefined ? undefined : hashToken(msg.resume),
-  });
+  let outcome: JoinOutcome;
+  try {
+    outcome = await ctx.store.join({
+      roomId,
+      uid,
+      connId: conn.id,
+      resumeHash: freshHash,
+      presentedHash: msg.resume === undefined ? undefined : hashToken(msg.resume),
+    });
+  } catch (err) {
+    // Cluster mode with Redis away: the client is told which request failed, so that it can
+    // retry the join (with its resume credential, if it had a seat) in a few seconds.
+    conn.log.warn({ err, roomId }, 'room store unavailable for a join');
+    ctx.metrics.countError('unavailable');
+    conn.sendError('unavailable', undefined, 'join');
+    return;
+  }
   ctx.metrics.storeLatency.observe({ op: 'join' }, (performance.now() - started) / 1000);
 
   if (outcome.kind === 'refused') {
@@ -46,7 +57,7 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
   // The store keeps only hashes: the credential in clear is the fresh one (a new seat), the one
   // just presented (a resume), or the one this connection was given (a repeated join).
   const token = outcome.resumeHash === freshHash ? fresh : resumed ? msg.resume : conn.resumeToken;
-  conn.seat = { roomId, uid };
+  conn.seat = { roomId, uid, polite: seat.polite };
   conn.resumeToken = token;
   conn.peer = peer && { uid: peer.uid, connId: peer.connId, held: peer.held };
   if (outcome.replacedConnId !== undefined) ctx.replace(outcome.replacedConnId);

@@ -5,6 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import { ERRORS, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import type { HeartbeatMember } from './heartbeat.ts';
 import type { Logger } from './logger.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
@@ -25,7 +26,7 @@ export type Work =
   | { readonly kind: 'frame'; readonly data: Buffer; readonly isBinary: boolean }
   | { readonly kind: 'close'; readonly abnormal: boolean };
 
-export class Connection {
+export class Connection implements HeartbeatMember {
   readonly id: string;
   readonly ws: WebSocket;
   readonly ip: string;
@@ -41,6 +42,7 @@ export class Connection {
   /** The resume credential handed out for the seat. */
   resumeToken: string | undefined;
 
+  heartbeatSlot = 0;
   awaitingPong = false;
   missedPongs = 0;
   /** Set when the server itself ends the connection but the seat should be held (restart, heartbeat). */

@@ -14,6 +14,7 @@ import { handleLeave, leaveSeat } from './handlers/leave.ts';
 import { handleRelay } from './handlers/relay.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { Heartbeat } from './heartbeat.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { RoomStore } from './rooms/store.ts';
 
@@ -49,7 +50,7 @@ export class Signaling implements HandlerContext {
   readonly #now: () => number;
   readonly #perIp = new Map<string, number>();
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #heartbeat: Heartbeat<Connection>;
   #nextId = 0;
   #closing = false;
 
@@ -61,8 +62,7 @@ export class Signaling implements HandlerContext {
     this.bus = options.bus;
     this.#nodeId = options.nodeId ?? 'n';
     this.#now = options.now ?? Date.now;
-    this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatSeconds * 1000);
-    this.#heartbeat.unref();
+    this.#heartbeat = new Heartbeat(this.config.heartbeatSeconds * 1000, (conn) => this.#beat(conn));
   }
 
   /** Takes a newly upgraded WebSocket into service. */
@@ -93,6 +93,7 @@ export class Signaling implements HandlerContext {
     }
     this.#perIp.set(ip, count + 1);
     this.connections.set(id, conn);
+    this.#heartbeat.add(conn);
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.#enqueue(conn, { kind: 'frame', data, isBinary });
@@ -103,6 +104,7 @@ export class Signaling implements HandlerContext {
     });
     ws.on('close', (code: number) => {
       this.connections.delete(id);
+      this.#heartbeat.delete(conn);
       const left = (this.#perIp.get(ip) ?? 1) - 1;
       if (left > 0) this.#perIp.set(ip, left);
       else this.#perIp.delete(ip);
@@ -115,7 +117,7 @@ export class Signaling implements HandlerContext {
   notify(connId: string, message: ServerMessage, peer?: PeerRef | null): void {
     const conn = this.connections.get(connId);
     if (!conn) {
-      this.bus?.notify(connId, message, peer);
+      this.#remote(connId)?.notify(connId, message, peer);
       return;
     }
     if (peer !== undefined) conn.peer = peer ?? undefined;
@@ -125,19 +127,24 @@ export class Signaling implements HandlerContext {
   deliver(connId: string, frame: Buffer | string): void {
     const conn = this.connections.get(connId);
     if (conn) conn.sendRaw(frame);
-    else this.bus?.deliver(connId, frame);
+    else this.#remote(connId)?.deliver(connId, frame);
   }
 
   replace(connId: string): void {
     const conn = this.connections.get(connId);
     if (!conn) {
-      this.bus?.replace(connId);
+      this.#remote(connId)?.replace(connId);
       return;
     }
     conn.log.info({ roomId: conn.seat?.roomId, uid: conn.seat?.uid }, 'seat resumed by another connection');
     conn.seat = undefined;
     conn.peer = undefined;
     conn.ws.close(CLOSE_CODES.replaced, 'resumed elsewhere');
+  }
+
+  /** The bus, for a connection of another node; a closed one of this node's own is simply gone. */
+  #remote(connId: string): Bus | undefined {
+    return connId.startsWith(this.#nodeId) ? undefined : this.bus;
   }
 
   cancelGrace(roomId: string, uid: string): void {
@@ -163,9 +170,10 @@ export class Signaling implements HandlerContext {
   #run(conn: Connection, first: Work): void {
     let work: Work | undefined = first;
     while (work) {
+      const current = work;
       let pending: Promise<void> | undefined;
       try {
-        pending = this.#handle(conn, work);
+        pending = this.#handle(conn, current);
       } catch (err) {
         // A bug in a handler must cost one frame, never the process.
         conn.log.error({ err }, 'handler failed');
@@ -173,7 +181,7 @@ export class Signaling implements HandlerContext {
       if (pending) {
         conn.busy = true;
         pending
-          .catch((err: unknown) => this.#storeFailed(conn, err))
+          .catch((err: unknown) => this.#storeFailed(conn, err, current))
           .finally(() => {
             conn.busy = false;
             const next = conn.backlog.shift();
@@ -224,9 +232,12 @@ export class Signaling implements HandlerContext {
     }
   }
 
-  #storeFailed(conn: Connection, err: unknown): void {
+  #storeFailed(conn: Connection, err: unknown, work: Work): void {
     conn.log.error({ err }, 'room store failed');
-    conn.sendError('unavailable');
+    if (work.kind === 'close') return;
+    // Only join and leave wait on the store; the frame decoded once already, so this is cheap.
+    const decoded = decodeClientMessage(work.data.toString('utf8'), Number.POSITIVE_INFINITY);
+    conn.sendError('unavailable', undefined, decoded.ok ? decoded.message.cmd : undefined);
   }
 
   // ---- leaving -----------------------------------------------------------------------------
@@ -275,17 +286,16 @@ export class Signaling implements HandlerContext {
 
   // ---- heartbeat ---------------------------------------------------------------------------
 
-  #beat(): void {
-    for (const conn of this.connections.values()) {
-      if (conn.awaitingPong && ++conn.missedPongs >= 2) {
-        conn.log.info({ roomId: conn.seat?.roomId }, 'heartbeat missed, dropping');
-        conn.holdSeatOnClose = true;
-        conn.ws.terminate();
-        continue;
-      }
-      conn.awaitingPong = true;
-      conn.ws.ping();
+  /** Once per heartbeat interval for each connection: ping it, or drop it after two missed pongs. */
+  #beat(conn: Connection): void {
+    if (conn.awaitingPong && ++conn.missedPongs >= 2) {
+      conn.log.info({ roomId: conn.seat?.roomId }, 'heartbeat missed, dropping');
+      conn.holdSeatOnClose = true;
+      conn.ws.terminate();
+      return;
     }
+    conn.awaitingPong = true;
+    conn.ws.ping();
   }
 
   #clientIp(req: IncomingMessage): string {
@@ -306,7 +316,7 @@ export class Signaling implements HandlerContext {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.stop();
     for (const timer of this.#graceTimers.values()) clearTimeout(timer);
     this.#graceTimers.clear();
     const closed: Promise<void>[] = [];

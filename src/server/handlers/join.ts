@@ -35,7 +35,6 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
     // Cluster mode with Redis away: the client is told which request failed, so that it can
     // retry the join (with its resume credential, if it had a seat) in a few seconds.
     conn.log.warn({ err, roomId }, 'room store unavailable for a join');
-    ctx.metrics.countError('unavailable');
     conn.sendError('unavailable', undefined, 'join');
     return;
   }

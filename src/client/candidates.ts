@@ -4,16 +4,21 @@
  * understand each other.
  */
 
-/** Reads a candidate `msg`; `undefined` when it holds no candidate. */
-export function parseCandidate(msg: string): RTCIceCandidateInit | undefined {
-  let v: unknown;
+/** A relayed `msg` is a stringified JSON object; anything else reads as `undefined`. */
+function parseObject(msg: string): Record<string, unknown> | undefined {
+  let value: unknown;
   try {
-    v = JSON.parse(msg);
+    value = JSON.parse(msg);
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const c = v as Record<string, unknown>;
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Reads a candidate `msg`; `undefined` when it holds no candidate. */
+export function parseCandidate(msg: string): RTCIceCandidateInit | undefined {
+  const c = parseObject(msg);
+  if (!c) return undefined;
   if (typeof c['candidate'] !== 'string') return undefined;
   const sdpMid = typeof c['sdpMid'] === 'string' ? c['sdpMid'] : typeof c['id'] === 'string' ? c['id'] : undefined;
   const index =
@@ -45,14 +50,8 @@ export function serializeCandidate(c: RTCIceCandidateInit): string {
 
 /** Reads an offer/answer `msg` (the tutorial sends the stringified RTCSessionDescription). */
 export function parseDescription(msg: string): RTCSessionDescriptionInit | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(msg);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const d = v as Record<string, unknown>;
+  const d = parseObject(msg);
+  if (!d) return undefined;
   if ((d['type'] !== 'offer' && d['type'] !== 'answer') || typeof d['sdp'] !== 'string') return undefined;
   return { type: d['type'], sdp: d['sdp'] };
 }

@@ -3,24 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../helpers/browser.ts';
 import { withTimeout } from '../helpers/client.ts';
 import { startCoturn } from '../helpers/coturn.ts';
 import { explain, runProbeCli } from '../helpers/probe.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-
-const CHROMIUM_ARGS = [
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 interface Inbound {
   video: { packets: number; framesDecoded: number } | null;

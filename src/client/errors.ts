@@ -17,6 +17,8 @@ export const CLIENT_ERROR_CODES = [
   'room-full',
   /** The signaling server cannot be reached. */
   'server-unreachable',
+  /** The server answers but cannot take calls right now (a cluster node without its Redis). */
+  'unavailable',
   /** TURN refused our credentials or gave no relay candidate. */
   'turn-failed',
   /** The media connection failed and ICE restarts did not bring it back. */
@@ -59,9 +61,8 @@ export function clientCodeForServerError(code: string): ClientErrorCode {
     case 'room-full':
     case 'unauthorized':
     case 'uid-taken':
-      return code;
     case 'unavailable':
-      return 'server-unreachable';
+      return code;
     default:
       return 'server-error';
   }

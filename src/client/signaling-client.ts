@@ -57,7 +57,10 @@ export interface SignalingOptions {
   readonly initialBackoffMs?: number;
   /** Largest reconnect delay, ms (default 5000). */
   readonly maxBackoffMs?: number;
-  /** Failed attempts before the first join gives up with `server-unreachable` (default 3). */
+  /**
+   * Failed attempts before the first join gives up with `server-unreachable` (or `unavailable`
+   * when the server kept refusing the join with it) (default 3).
+   */
   readonly maxInitialAttempts?: number;
   /** How long to keep reconnecting after a drop, beyond the server's grace period, ms (default 30000). */
   readonly reconnectSlackMs?: number;
@@ -166,16 +169,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #shutdown(): void {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    const socket = this.#socket;
-    this.#socket = undefined;
-    if (socket) {
-      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-      try {
-        socket.close(1000, 'leave');
-      } catch {
-        // Already closed.
-      }
-    }
+    this.#dropSocket(1000, 'leave');
     this.#setState('closed');
   }
 
@@ -232,11 +226,34 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.emit('joined', message);
       return;
     }
-    if (message.cmd === 'error' && message.request === 'join' && FATAL_JOIN_ERRORS.has(message.code)) {
-      this.#fail(new ZeroRtcError(clientCodeForServerError(message.code), message.message));
-      return;
+    if (message.cmd === 'error' && message.request === 'join') {
+      if (FATAL_JOIN_ERRORS.has(message.code)) {
+        this.#fail(new ZeroRtcError(clientCodeForServerError(message.code), message.message));
+        return;
+      }
+      if (message.code === 'unavailable') {
+        // The server is up but cannot reach its room store (a cluster node while Redis is
+        // away): the socket stays open but is useless. Close it (it holds no seat) and try
+        // again as after a drop; a first join gives up after a few tries, a resume keeps
+        // trying for as long as the seat may be held.
+        this.#dropSocket(1000, 'join unavailable');
+        this.#retry(new ZeroRtcError('unavailable', message.message));
+        return;
+      }
     }
     this.emit('message', message);
+  }
+
+  #dropSocket(code: number, reason: string): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    try {
+      socket.close(code, reason);
+    } catch {
+      // Already closed.
+    }
   }
 
   #onClose(code: number): void {
@@ -253,6 +270,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     // Anything else (1006 drop, 1012 restart, 1001 going away...): reconnect and resume.
+    this.#retry(new ZeroRtcError('server-unreachable', 'The signaling server cannot be reached.'));
+  }
+
+  /** Schedules the next attempt, or fails: with `giveUp` when a first join ran out of attempts. */
+  #retry(giveUp: ZeroRtcError): void {
     const now = this.#clock.now();
     if (this.#state === 'joined') this.#droppedAt = now;
     if (this.#everJoined) {
@@ -262,7 +284,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         return;
       }
     } else if (this.#attempt + 1 >= this.#maxInitialAttempts) {
-      this.#fail(new ZeroRtcError('server-unreachable', 'The signaling server cannot be reached.'));
+      this.#fail(giveUp);
       return;
     }
     const ceiling = Math.min(this.#maxBackoffMs, this.#initialBackoffMs * 2 ** this.#attempt);

@@ -107,18 +107,25 @@ export function mediaStats(page: Page): Promise<StatsSummary | undefined> {
 
 /**
  * Waits until remote video frames are decoded and remote audio samples arrive beyond what they
- * were when called: media is flowing towards this page.
+ * were when called: media is flowing towards this page. Polls from here: playwright's
+ * waitForFunction does not await a predicate's promise (an async predicate is truthy at once).
  */
 export async function expectMediaFlowing(page: Page, timeout = 15_000): Promise<void> {
   const before = await mediaStats(page);
-  await page.waitForFunction(
-    async ({ frames, samples }) => {
-      const s = await window.zerortc.stats();
-      return s !== undefined && s.framesDecoded > frames + 5 && s.audioSamplesReceived > samples + 4800;
-    },
-    { frames: before?.framesDecoded ?? 0, samples: before?.audioSamplesReceived ?? 0 },
-    { timeout, polling: 100 },
-  );
+  const frames = before?.framesDecoded ?? 0;
+  const samples = before?.audioSamplesReceived ?? 0;
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const s = await mediaStats(page);
+    if (s !== undefined && s.framesDecoded > frames + 5 && s.audioSamplesReceived > samples + 4800) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `media did not flow within ${timeout} ms: frames ${frames} -> ${s?.framesDecoded}, ` +
+          `audio samples ${samples} -> ${s?.audioSamplesReceived}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The colour at the centre of the remote video, as [r, g, b]. */

@@ -81,6 +81,44 @@ describe('SignalingClient', () => {
     assert.equal(sockets.sockets.length, 1);
   });
 
+  it('retries a join refused with unavailable, then gives up with unavailable', () => {
+    const { clock, sockets, client, errors } = setup({ maxInitialAttempts: 3 });
+    const unavailable = { cmd: 'error', code: 'unavailable', message: 'Try again.', request: 'join' };
+    client.join('r', 'a');
+    for (let i = 0; i < 3; i++) {
+      sockets.last().open();
+      sockets.last().receive(unavailable);
+      // The useless socket is closed at once (it holds no seat), not left open.
+      assert.equal(sockets.last().closedWith, 1000);
+      clock.tick(10_000);
+    }
+    assert.equal(sockets.sockets.length, 3);
+    assert.equal(errors[0]?.code, 'unavailable');
+    assert.equal(errors[0]?.message, 'Try again.');
+    assert.equal(client.state, 'closed');
+  });
+
+  it('keeps trying to resume while the server answers unavailable, and takes the seat back', () => {
+    const { clock, sockets, client, states, errors } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED); // graceSeconds 10
+    sockets.last().drop(1006);
+    for (let i = 0; i < 5; i++) {
+      clock.tick(5000);
+      sockets.last().open();
+      sockets.last().receive({ cmd: 'error', code: 'unavailable', message: 'Try again.', request: 'join' });
+      assert.equal(client.state, 'reconnecting');
+    }
+    clock.tick(5000);
+    sockets.last().open();
+    assert.deepEqual(sockets.last().sent, [{ cmd: 'join', roomId: 'r', uid: 'a', resume: 'cred-1' }]);
+    sockets.last().receive({ ...JOINED, resumed: true });
+    assert.equal(client.state, 'joined');
+    assert.deepEqual(states, ['connecting', 'joined', 'reconnecting', 'joined']);
+    assert.equal(errors.length, 0);
+  });
+
   it('gives up with server-unreachable when the first connection keeps failing', () => {
     const { clock, sockets, client, errors } = setup({ maxInitialAttempts: 3 });
     client.join('r', 'a');

@@ -113,12 +113,9 @@ function drawState(state: CallState, error: ZeroRtcError | undefined): void {
   const room = client.roomId ?? roomInput.value.trim();
   $('shareHint').hidden = state !== 'waiting';
   $('shareLink').textContent = room ? shareUrl(room) : '';
+  // Where the other person would be, say what is going on: the error itself, not a generic line.
   $('placeholderText').textContent =
-    state === 'waiting'
-      ? S.waitingFor
-      : state === 'idle' || state === 'left' || state === 'error'
-        ? S.state[state]
-        : S.state[state];
+    state === 'waiting' ? S.waitingFor : state === 'error' && error ? S.errors[error.code] : S.state[state];
   if (!inCall) {
     statsList.replaceChildren();
     graph.clear();

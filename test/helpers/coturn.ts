@@ -30,7 +30,7 @@ export interface Coturn {
 }
 
 /** A TCP port that is free now, whose UDP twin is free too. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();

@@ -484,9 +484,11 @@ export class CallClient extends Emitter<CallClientEvents> {
     this.#fail(
       new ZeroRtcError(
         'turn-failed',
-        result === 'refused'
-          ? 'The TURN relay refused our credentials (401/403).'
-          : 'The TURN relay did not answer: no relay candidate.',
+        {
+          refused: 'The TURN relay refused our credentials (401/403).',
+          unreachable: 'The TURN relay did not answer: no relay candidate.',
+          'no-path': 'The TURN relay allocated but relayed nothing (a refused peer address?).',
+        }[result],
       ),
     );
   }

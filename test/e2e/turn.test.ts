@@ -154,6 +154,20 @@ describe('calls through TURN (coturn)', () => {
     await Promise.all(pages.map((p) => p.context().close()));
   });
 
+  it('shows turn-failed when coturn refuses the peer address (403, which the browser does not report)', async () => {
+    // As a production configuration's denied-peer-ip does for private addresses: the relay
+    // allocates, but grants no permission towards another relay: the relay check at join fails.
+    const strict = await startCoturn({ secret: SECRET, allowLoopbackPeers: false });
+    try {
+      const s = await server(strict.urls, SECRET);
+      const { pages } = await twoJoin(s, false);
+      await Promise.all(pages.map(expectTurnFailed));
+      await Promise.all(pages.map((p) => p.context().close()));
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('shows turn-failed when nothing answers at the TURN address', async () => {
     const port = await freePort();
     const s = await server([`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`], SECRET);

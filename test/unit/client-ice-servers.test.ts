@@ -109,22 +109,31 @@ describe('checkRelay', () => {
       clock,
       10_000,
     );
-    const pc = pcs[0];
-    assert.ok(pc);
-    return { clock, pc, result };
+    const [pc, other] = pcs;
+    assert.ok(pc && other);
+    return { clock, pc, other, result };
   }
 
-  it('is ok at the first relay candidate, gathering with the relay-only policy', async () => {
-    const { pc, result } = start();
+  it('is ok when its two connections connect to each other through the relay', async () => {
+    const { pc, other, result } = start();
     assert.equal(pc.configuration.iceTransportPolicy, 'relay');
-    pc.gather({
-      candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ relay',
-      sdpMid: '0',
-      sdpMLineIndex: 0,
-      type: 'relay',
-    });
+    await settle();
+    assert.equal(other.remoteDescription?.type, 'offer');
+    assert.equal(pc.remoteDescription?.type, 'answer');
+    pc.gather({ candidate: 'candidate:relay', sdpMid: '0', sdpMLineIndex: 0, type: 'relay' });
+    await settle();
+    assert.equal(other.candidates.length, 1, 'candidates are handed to the other connection');
+    pc.setConnectionState('connected');
     assert.equal(await result, 'ok');
-    assert.equal(pc.closed, true);
+    assert.equal(pc.closed && other.closed, true);
+  });
+
+  it('says no-path when relays were allocated but the connection fails (coturn refused the peer: 403)', async () => {
+    const { pc, result } = start();
+    await settle();
+    pc.gather({ candidate: 'candidate:relay', sdpMid: '0', sdpMLineIndex: 0, type: 'relay' });
+    pc.setConnectionState('failed');
+    assert.equal(await result, 'no-path');
   });
 
   it('says refused when the TURN server answers 401 and gathering ends without a relay', async () => {
@@ -181,7 +190,7 @@ describe('CallClient and TURN', () => {
     const t = setup('relay');
     await joinAlone(t);
     const check = t.pcs[0];
-    assert.ok(check, 'relay-only: a relay check runs at join');
+    assert.ok(check && t.pcs.length === 2, 'relay-only: a relay check runs at join');
     assert.equal(username(check.configuration), 'u1');
     check.onicecandidateerror?.({ errorCode: 401, url: TURN });
     check.iceGatheringState = 'complete';
@@ -203,11 +212,13 @@ describe('CallClient and TURN', () => {
     const t = setup('relay');
     await joinAlone(t);
     t.pcs[0]?.gather({ candidate: 'candidate:relay', sdpMid: '0', sdpMLineIndex: 0, type: 'relay' });
+    t.pcs[0]?.setConnectionState('connected');
     await settle();
+    assert.equal(t.pcs[0]?.closed, true);
     assert.equal(t.client.state, 'waiting');
     t.sockets.last().receive({ cmd: 'new-peer', remoteUid: 'b', roomId: 'r', polite: false });
     await settle();
-    const pc = t.pcs[1];
+    const pc = t.pcs[2];
     assert.ok(pc);
     assert.equal(pc.configuration.iceTransportPolicy, 'relay');
     assert.equal(username(pc.configuration), 'u1');

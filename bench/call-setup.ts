@@ -1,17 +1,20 @@
 /**
  * Call setup time: from the second person's click on join to the first remote video frame shown
  * on both sides, in headless Chromium on loopback, over N calls; the same for a baseline page that
- * does nothing but the call (getUserMedia + RTCPeerConnection over the same server).
+ * does nothing but the call (getUserMedia + RTCPeerConnection over the same server); and the call
+ * page with the relay-only policy through a real coturn on 127.0.0.1.
  *
  *   npm run bench:call            # 20 calls each, prints a table
  *   npm run bench:call -- --write # also writes the "Call setup" section of docs/benchmarks.md
  *   CALLS=40 npm run bench:call
  */
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildPage, launchChromium, tempDir } from '../test/helpers/browser.ts';
+import { startCoturn } from '../test/helpers/coturn.ts';
 import { startServer } from '../test/helpers/server.ts';
 
 const CALLS = Number(process.env['CALLS'] ?? 20);
@@ -73,8 +76,17 @@ async function run(): Promise<void> {
   const webRoot = await buildPage(join(tmp.path, 'web'));
   cpSync('bench/baseline/baseline.html', join(webRoot, 'baseline.html'));
   const server = await startServer({ logLevel: 'warn' }, { webRoot });
+  const secret = randomBytes(16).toString('hex');
+  const coturn = await startCoturn({ secret });
+  const relayServer = await startServer(
+    { logLevel: 'warn', turnUrls: coturn.urls, turnSecret: secret, iceTransportPolicy: 'relay' },
+    { webRoot },
+  );
   const browsers: Browser[] = await Promise.all([launchChromium(), launchChromium()]);
-  const results: Record<string, Sample[]> = { 'call page (ZeroRTC client)': [], 'baseline page': [] };
+  const APP = 'call page (ZeroRTC client)';
+  const RELAY = 'call page, relay only (coturn)';
+  const BASE = 'baseline page';
+  const results: Record<string, Sample[]> = { [APP]: [], [RELAY]: [], [BASE]: [] };
   try {
     const [ba, bb] = browsers as [Browser, Browser];
     const a = await (await ba.newContext()).newPage();
@@ -82,14 +94,18 @@ async function run(): Promise<void> {
     // One warm-up call each (first getUserMedia, codec start-up), not counted.
     await oneCall(server.httpUrl, '/', a, b, 'warm-1');
     await oneCall(server.httpUrl, '/baseline.html', a, b, 'warm-2');
+    await oneCall(relayServer.httpUrl, '/', a, b, 'warm-3');
     for (let i = 0; i < CALLS; i++) {
-      // Interleaved, so that both see the same machine load.
-      results['call page (ZeroRTC client)']?.push(await oneCall(server.httpUrl, '/', a, b, `app-${i}`));
-      results['baseline page']?.push(await oneCall(server.httpUrl, '/baseline.html', a, b, `base-${i}`));
+      // Interleaved, so that all see the same machine load.
+      results[APP]?.push(await oneCall(server.httpUrl, '/', a, b, `app-${i}`));
+      results[RELAY]?.push(await oneCall(relayServer.httpUrl, '/', a, b, `relay-${i}`));
+      results[BASE]?.push(await oneCall(server.httpUrl, '/baseline.html', a, b, `base-${i}`));
     }
   } finally {
     await Promise.all(browsers.map((x) => x.close()));
     await server.close();
+    await relayServer.close();
+    await coturn.stop();
     tmp.dispose();
   }
 
@@ -106,10 +122,17 @@ async function run(): Promise<void> {
     'sides (`requestVideoFrameCallback` on `#remoteVideo`), two headless Chromium processes with fake',
     'camera and microphone, on loopback, one ZeroRTC server. The baseline is a page that does only',
     'the call, tutorial style (`bench/baseline/baseline.html`: getUserMedia + RTCPeerConnection over',
-    'the same server). Calls alternate between the two pages; one warm-up call each is not counted.',
+    'the same server). The relay-only row is the call page on a second server started with',
+    '`--ice-transport-policy relay` and a coturn on 127.0.0.1 (the test configuration of',
+    '`test/helpers/coturn.ts`): both browsers allocate a relay, check it at join, and send all media',
+    'through coturn. Calls alternate between the three; one warm-up call each is not counted.',
     'Run: `npm run bench:call` (`CALLS=N` for more, `-- --write` to update this section).',
     'The gap to the baseline is not profiled yet; the page asks the camera for 1280x720 where the',
     'baseline takes the browser default, and it builds more of the page when the call starts.',
+    'The relay-only row stays within a few tens of ms of the direct one here (runs differ by about',
+    'that much): coturn is on the same machine, so a relayed packet takes two loopback hops, and the',
+    "joiner's relay check (two throwaway connections through coturn) runs beside its call setup. On",
+    'real networks each side adds its round trip to the TURN server.',
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     '',

@@ -12,6 +12,7 @@ import { Emitter } from './events.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
+import { checkRelay } from './relay-check.ts';
 import { SignalingClient, type SignalingOptions, type SocketFactory } from './signaling-client.ts';
 import { summarizeStats, type StatsSummary } from './stats.ts';
 
@@ -131,6 +132,8 @@ export class CallClient extends Emitter<CallClientEvents> {
   #media: LocalMedia | undefined;
   #mediaStarted = false;
   #mediaReady: Promise<boolean> = Promise.resolve(false);
+  /** The first ICE configuration fetched for this join: no call starts without it. */
+  #iceReady: Promise<IceConfig> | undefined;
   #call: PeerCall | undefined;
   #peer: RemotePeer | undefined;
   #remoteStream: MediaStream | undefined;
@@ -271,6 +274,10 @@ export class CallClient extends Emitter<CallClientEvents> {
     );
     // Signaling and media start together: joining does not wait for the camera.
     signaling.join(roomId, options.uid ?? randomUid(), options.resume);
+    // Joins the fetch the first attempt started.
+    const iceReady = this.#ice.refresh();
+    this.#iceReady = iceReady;
+    void iceReady.then((ice) => this.#checkRelay(ice, signaling));
     await this.#mediaReady;
     if (mediaError) throw mediaError;
   }
@@ -419,10 +426,12 @@ export class CallClient extends Emitter<CallClientEvents> {
   async #startCall(remoteUid: string, polite: boolean, canOffer: boolean): Promise<void> {
     this.#dropCall();
     this.#setPeer({ uid: remoteUid, presence: 'here' });
-    if (!(await this.#mediaReady)) return;
-    const media = this.#media;
     const signaling = this.#signaling;
-    if (!media || !signaling) return;
+    if (!(await this.#mediaReady)) return;
+    // Under the relay-only policy a call must never start with the fallback configuration.
+    await this.#iceReady;
+    const media = this.#media;
+    if (!media || !signaling || this.#signaling !== signaling) return;
     const o = this.#options;
     const call = new PeerCall({
       remoteUid,
@@ -464,6 +473,24 @@ export class CallClient extends Emitter<CallClientEvents> {
       }, o.peer?.offerWaitMs ?? 4000);
     }
     this.#recompute();
+  }
+
+  /** Relay-only: checks the TURN server while alone in the room (see relay-check.ts). */
+  async #checkRelay(ice: IceConfig, signaling: SignalingClient): Promise<void> {
+    if (ice.iceTransportPolicy !== 'relay' || this.#signaling !== signaling) return;
+    const factory = this.#options.createPeerConnection ?? ((c) => new RTCPeerConnection(c));
+    const result = await checkRelay(rtcConfig(ice), factory, this.#clock, this.#options.peer?.relayTimeoutMs ?? 10_000);
+    if (result === 'ok' || this.#signaling !== signaling) return;
+    this.#fail(
+      new ZeroRtcError(
+        'turn-failed',
+        {
+          refused: 'The TURN relay refused our credentials (401/403).',
+          unreachable: 'The TURN relay did not answer: no relay candidate.',
+          'no-path': 'The TURN relay allocated but relayed nothing (a refused peer address?).',
+        }[result],
+      ),
+    );
   }
 
   #newStream(tracks: MediaStreamTrack[]): MediaStream | undefined {

@@ -212,7 +212,13 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     if (this.#closed) return false;
     if (!manual) {
       if (this.#restarts >= this.#maxIceRestarts) {
-        this.emit('error', new ZeroRtcError('ice-failed', 'The media connection failed and could not be restored.'));
+        // Relay-only, never connected: every path went through TURN and none worked. Chromium
+        // reports nothing when TURN refuses the peer address (403 Forbidden IP), so say it here.
+        const error =
+          this.#relayOnly && !this.#everConnected
+            ? new ZeroRtcError('turn-failed', 'No path through the TURN relay worked (a refused peer address?).')
+            : new ZeroRtcError('ice-failed', 'The media connection failed and could not be restored.');
+        this.emit('error', error);
         return false;
       }
       this.#restarts += 1;

@@ -50,6 +50,9 @@ export function parseIceConfig(value: unknown): IceConfig | undefined {
   return { iceServers, iceTransportPolicy: policy, ttl };
 }
 
+/** After a failed refresh, the next try comes at most this many ms later. */
+export const RETRY_MS = 10_000;
+
 /** Options of {@link IceServerProvider}. */
 export interface IceServerProviderOptions {
   /** Full URL of the endpoint, e.g. `https://example.org/api/ice-servers`. */
@@ -84,7 +87,8 @@ export class IceServerProvider {
 
   /**
    * Fetches now (joining a fetch already under way) and schedules the next refresh at 80 % of
-   * `ttl`. Never rejects: on failure the previous configuration stays.
+   * `ttl`. Never rejects: on failure the previous configuration stays and the fetch is retried
+   * within {@link RETRY_MS}, before those credentials run out.
    */
   refresh(): Promise<IceConfig> {
     this.#stopped = false;
@@ -102,6 +106,7 @@ export class IceServerProvider {
   }
 
   async #load(): Promise<IceConfig> {
+    let ok = false;
     try {
       const res = await this.#fetch(this.#options.url, { cache: 'no-store' });
       const parsed = res.ok ? parseIceConfig(await res.json()) : undefined;
@@ -109,17 +114,19 @@ export class IceServerProvider {
         this.#current = parsed;
         this.#options.onUpdate?.(parsed);
       }
+      ok = parsed !== undefined;
     } catch {
       // Keep the previous configuration; signaling reports an unreachable server on its own.
     }
-    this.#schedule();
+    this.#schedule(ok);
     return this.#current;
   }
 
-  #schedule(): void {
+  #schedule(ok: boolean): void {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#stopped || this.#current.ttl <= 0) return;
-    this.#timer = this.#clock.setTimeout(() => void this.refresh(), this.#current.ttl * 800);
+    const delay = this.#current.ttl * 800;
+    this.#timer = this.#clock.setTimeout(() => void this.refresh(), ok ? delay : Math.min(delay, RETRY_MS));
   }
 }

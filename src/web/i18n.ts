@@ -63,7 +63,8 @@ const en = {
     'room-full': 'This room is full: two people are already in it. Choose another room name.',
     'server-unreachable': 'The call server cannot be reached. Check your internet connection and try again.',
     unavailable: 'The call service is temporarily unavailable. Try again in a minute.',
-    'turn-failed': 'The relay server refused the connection. Ask the administrator to check the TURN settings.',
+    'turn-failed':
+      'The relay server (TURN) refused the connection or did not answer, so the call cannot connect. Ask the administrator to check the TURN settings.',
     'ice-failed': 'The connection to the other person failed. A firewall may block it; try another network.',
     unauthorized: 'This page is not allowed to use the call server.',
     'uid-taken': 'You are already in this room in another tab or window.',
@@ -135,7 +136,7 @@ const zh: Strings = {
     'room-full': '房间已满：已经有两个人在里面。请换一个房间名。',
     'server-unreachable': '无法连接通话服务器。请检查网络后重试。',
     unavailable: '通话服务暂时不可用。请稍后再试。',
-    'turn-failed': '中继服务器拒绝了连接。请联系管理员检查 TURN 设置。',
+    'turn-failed': '中继服务器 (TURN) 拒绝了连接或没有响应，通话无法建立。请联系管理员检查 TURN 设置。',
     'ice-failed': '与对方的连接失败，可能被防火墙阻止。请换一个网络再试。',
     unauthorized: '此页面无权使用该通话服务器。',
     'uid-taken': '你已在另一个标签页或窗口中加入了这个房间。',

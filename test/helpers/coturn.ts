@@ -18,6 +18,11 @@ export interface CoturnOptions {
   /** coturn's static-auth-secret (the ZeroRTC server's --turn-secret). */
   readonly secret: string;
   readonly realm?: string;
+  /**
+   * Relay to 127.0.0.1 peers (default true). Without it coturn answers CreatePermission with
+   * 403 Forbidden IP, as a production configuration's `denied-peer-ip` does for private addresses.
+   */
+  readonly allowLoopbackPeers?: boolean;
 }
 
 export interface Coturn {
@@ -30,7 +35,7 @@ export interface Coturn {
 }
 
 /** A TCP port that is free now, whose UDP twin is free too. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
@@ -89,7 +94,7 @@ export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
     'no-dtls',
     'no-cli',
     'no-multicast-peers',
-    'allow-loopback-peers',
+    ...(options.allowLoopbackPeers === false ? [] : ['allow-loopback-peers']),
     `min-port=${minPort}`,
     `max-port=${minPort + 200}`,
     `pidfile=${join(dir, 'turnserver.pid')}`,

@@ -134,6 +134,16 @@ describe('PeerCall', () => {
     assert.equal(errors[0]?.code, 'ice-failed');
   });
 
+  it('raises turn-failed, not ice-failed, when a relay-only call that never connected fails for good', () => {
+    const { errors, pc } = makeCall({ polite: false, canOffer: true, relay: true });
+    pc.gather({ candidate: 'candidate:relay', sdpMid: '0', sdpMLineIndex: 0, type: 'relay' });
+    for (let i = 0; i < 3; i++) pc.setConnectionState('failed');
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['turn-failed'],
+    );
+  });
+
   it('raises turn-failed when relay-only ICE finds no relay candidate in time', () => {
     const { errors, clock, pc } = makeCall({ polite: false, canOffer: true, relay: true });
     pc.gather({ candidate: 'candidate:host', sdpMid: '0', sdpMLineIndex: 0, type: 'host' });

@@ -5,6 +5,7 @@
  * channel, replacing a track) used from both sides.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -22,6 +23,7 @@ import {
 } from '../helpers/engines.ts';
 import { launchFirefox, openFirefoxPage, type FirefoxHandle } from '../helpers/firefox.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { tutorialMediaFlowing, tutorialNegotiation } from '../helpers/tutorial-client.ts';
 
 const RED = 0;
 
@@ -34,6 +36,7 @@ describe('Chromium and Firefox calling each other', () => {
 
   before(async () => {
     const webRoot = await buildPage(join(tmp.path, 'web'));
+    copyFileSync('test/fixtures/tutorial-client.html', join(webRoot, 'tutorial-client.html'));
     server = await startServer({ logLevel: 'warn' }, { webRoot });
     [chromium, firefox] = await Promise.all([
       launchChromium(writeColorVideo(join(tmp.path, 'red.y4m'), [220, 30, 30])),
@@ -132,6 +135,25 @@ describe('Chromium and Firefox calling each other', () => {
       await waitInPage(f, () => document.getElementById('peerStatus')?.dataset['mic'] === 'off', 0, 'mic off');
     } finally {
       await Promise.all([c.close(), f.close()]);
+    }
+  });
+
+  it("answers the tutorial's client from Firefox, then adds its data channel without glare", async () => {
+    const room = `ff-${++roomCounter}`;
+    const tutorial = fromPlaywright(await openPage(chromium, `${server.httpUrl}/tutorial-client.html?room=${room}`));
+    const f = await openFirefox();
+    try {
+      await tutorial.click('#joinBtn');
+      await waitInPage(tutorial, () => window.seen.includes('joined'), 0, 'tutorial client seated');
+      await joinCall(f, room);
+      await callState(f, 'connected');
+      await Promise.all([callMediaFlowing(f), tutorialMediaFlowing(tutorial)]);
+      const { trace, glare, errors } = await tutorialNegotiation(tutorial);
+      assert.deepEqual(trace, ['sent offer', 'got answer', 'got offer', 'sent answer']);
+      assert.equal(glare, 0, trace.join(', '));
+      assert.deepEqual(errors, []);
+    } finally {
+      await Promise.all([tutorial.close(), f.close()]);
     }
   });
 });

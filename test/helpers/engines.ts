@@ -99,7 +99,7 @@ export async function callMediaFlowing(page: EnginePage, timeout = 20_000): Prom
         s !== undefined &&
         s.framesDecoded > b.frames + 5 &&
         s.audioSamplesReceived > b.samples + 4800 &&
-        s.audioBytesReceived > b.audioBytes + 1000
+        s.audioBytesReceived > b.audioBytes
       );
     },
     {

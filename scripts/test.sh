@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 if [ -z "${ZERORTC_TEST_NETNS:-}" ]; then
   bash scripts/system-deps.sh
   # Run the tests in a network namespace of their own where we can (root, util-linux unshare):
-  # every packet then stays on its loopback interface, whatever the machine's network is. The
-  # default route on lo is for Firefox, which gathers no ICE candidate on a machine with no route.
+  # every packet then stays on its loopback interface, whatever the machine's network is. Firefox
+  # gathers 127.0.0.1 there only thanks to the permission prefs in test/helpers/firefox.ts (without
+  # them it gathers the default route's source address alone, which is 0.0.0.0 here); the default
+  # route on lo is harmless and kept for software that looks for one.
   if [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; then
     exec unshare --net env ZERORTC_TEST_NETNS=1 bash -c \
       'ip link set lo up && ip route add default dev lo && exec bash scripts/test.sh'

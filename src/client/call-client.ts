@@ -466,11 +466,13 @@ export class CallClient extends Emitter<CallClientEvents> {
       if (this.#call === call) this.#fail(err);
     });
     if (!canOffer) {
-      // The offer should come at once; if it does not, the other side may be holding an older
-      // connection: offering ourselves makes it start afresh.
+      // The offer should come soon; if it does not, the other side may be holding an older
+      // connection: offering ourselves makes it start afresh. Not too soon: a client that is not
+      // ours cannot settle glare, and some offer only after gathering (werift waits up to 5 s
+      // for a STUN server that does not answer), so offering early would race them into glare.
       this.#offerWaitTimer = this.#clock.setTimeout(() => {
         if (this.#call === call && !call.pc.remoteDescription) call.startNegotiation();
-      }, o.peer?.offerWaitMs ?? 4000);
+      }, o.peer?.offerWaitMs ?? 10_000);
     }
     this.#recompute();
   }

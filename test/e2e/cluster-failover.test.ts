@@ -45,7 +45,7 @@ interface Trace {
 
 declare global {
   interface Window {
-    trace: Trace;
+    failoverTrace: Trace;
   }
 }
 
@@ -57,7 +57,7 @@ declare global {
  */
 const INSTRUMENT = `(() => {
   const trace = { states: [], cmds: [] };
-  window.trace = trace;
+  window.failoverTrace = trace;
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = class extends NativeWebSocket {
     constructor(url, protocols) {
@@ -180,7 +180,7 @@ describe('the call page on a cluster behind nginx', () => {
     return { a, b, nodeOfA, nodeOfB };
   }
 
-  const trace = (page: Page): Promise<Trace> => page.evaluate(() => window.trace);
+  const trace = (page: Page): Promise<Trace> => page.evaluate(() => window.failoverTrace);
   const frames = async (page: Page): Promise<number> => (await mediaStats(page))?.framesDecoded ?? 0;
 
   it('keeps the call when the node holding one page’s WebSocket is killed', async () => {
@@ -200,7 +200,7 @@ describe('the call page on a cluster behind nginx', () => {
     // A's page notices, says so, resumes through nginx on a surviving node and is back.
     await a.waitForFunction(
       (from) => {
-        const states = window.trace.states.slice(from).map((s) => s.state);
+        const states = window.failoverTrace.states.slice(from).map((s) => s.state);
         const i = states.indexOf('reconnecting');
         return i >= 0 && states.indexOf('connected', i) > i;
       },

@@ -220,6 +220,10 @@ async function call(
   const rtcIceServers = iceServers
     .map((s) => ({ ...s, urls: s.urls.filter((url) => parseTurnUrl(url) === undefined || working.has(url)) }))
     .filter((s) => s.urls.length > 0);
+  // Without a STUN URL werift falls back to a public STUN server of its own choosing (and waits
+  // for it). A TURN server answers STUN on its UDP port: use the first working one instead.
+  const stunFromTurn = stunUrls.length === 0 ? turnAsStun([...working]) : undefined;
+  if (stunFromTurn !== undefined) rtcIceServers.unshift({ urls: [stunFromTurn] });
 
   // 3. Signaling: connect and join.
   const connectStart = performance.now();
@@ -549,4 +553,16 @@ function startPings(report: ProbeReport): {
       return { state: opened ? 'open' : 'not-open', echoed: rtts.length > 0, ...(rtts.length ? { rttMs: rtts } : {}) };
     },
   };
+}
+
+/** `stun:host:port` of the first UDP TURN URL, which coturn (like any TURN server) answers. */
+export function turnAsStun(turnUrls: readonly string[]): string | undefined {
+  for (const url of turnUrls) {
+    const parsed = parseTurnUrl(url);
+    if (parsed?.transport === 'udp') {
+      const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;
+      return `stun:${host}:${parsed.port}`;
+    }
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { candidateInfo, decodeCandidate, decodeDescription, encodeCandidate } from '../../src/cli/probe-wire.ts';
 import { packetizeVp8 } from '../../src/cli/probe-media.ts';
+import { turnAsStun } from '../../src/cli/probe-run.ts';
 import { parseTurnUrl } from '../../src/cli/turn-check.ts';
 
 const LINE = 'candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host';
@@ -71,5 +72,17 @@ describe('probe media and TURN URLs', () => {
     });
     assert.deepEqual(parseTurnUrl('turn:127.0.0.1:3478'), { host: '127.0.0.1', port: 3478, transport: 'udp' });
     assert.equal(parseTurnUrl('stun:stun.example.com'), undefined);
+  });
+});
+
+describe('turnAsStun', () => {
+  it('points STUN at the first UDP TURN server, so werift never picks a public STUN server of its own', () => {
+    assert.equal(
+      turnAsStun(['turns:t.example:5349', 'turn:t.example:3478?transport=tcp', 'turn:t.example:3479']),
+      'stun:t.example:3479',
+    );
+    assert.equal(turnAsStun(['turn:[::1]:3478?transport=udp']), 'stun:[::1]:3478');
+    assert.equal(turnAsStun(['turns:t.example:5349']), undefined);
+    assert.equal(turnAsStun([]), undefined);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { StatsSummary } from '../../src/client/index.ts';
+import { fromPlaywright, remoteVideoColor } from './engines.ts';
 import type {} from '../../src/web/debug-handle.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -144,23 +145,6 @@ export function remoteColor(page: Page): Promise<[number, number, number]> {
 }
 
 /** Waits until the remote video's dominant channel is `channel` (0 red, 1 green, 2 blue). */
-export async function waitForRemoteColor(page: Page, channel: 0 | 1 | 2, timeout = 15_000): Promise<void> {
-  await page.waitForFunction(
-    (ch) => {
-      const video = document.getElementById('remoteVideo') as HTMLVideoElement;
-      if (video.videoWidth === 0) return false;
-      const canvas = document.createElement('canvas');
-      canvas.width = 16;
-      canvas.height = 16;
-      const ctx = canvas.getContext('2d');
-      if (!ctx) return false;
-      ctx.drawImage(video, 0, 0, 16, 16);
-      const d = ctx.getImageData(8, 8, 1, 1).data;
-      const rgb = [d[0] ?? 0, d[1] ?? 0, d[2] ?? 0];
-      const value = rgb[ch] ?? 0;
-      return rgb.every((x, i) => i === ch || value > x + 60);
-    },
-    channel,
-    { timeout, polling: 100 },
-  );
+export function waitForRemoteColor(page: Page, channel: 0 | 1 | 2, timeout = 15_000): Promise<void> {
+  return remoteVideoColor(fromPlaywright(page), channel, timeout);
 }

@@ -33,7 +33,6 @@ export class Connection implements HeartbeatMember {
   readonly bucket: TokenBucket | undefined;
   readonly #parentLog: Logger;
   readonly #onError: (code: ErrorCode) => void;
-  #log: Logger | undefined;
 
   /** The seat this connection holds: the only identity it may speak as. */
   seat: SeatRef | undefined;
@@ -69,10 +68,13 @@ export class Connection implements HeartbeatMember {
     this.#onError = onError;
   }
 
-  /** A child logger, made on first use: idle connections should cost as little memory as possible. */
+  /**
+   * A child logger with this connection's id and address. Made on each use and not kept: lines
+   * are rare (join, leave, refusals) and an idle connection should cost as little memory as
+   * possible.
+   */
   get log(): Logger {
-    this.#log ??= this.#parentLog.child({ conn: this.id, ip: this.ip });
-    return this.#log;
+    return this.#parentLog.child({ conn: this.id, ip: this.ip });
   }
 
   get open(): boolean {
@@ -91,7 +93,9 @@ export class Connection implements HeartbeatMember {
   /** Refuses a request: counts it, logs it (at debug: a flood must not flood the log), answers. */
   sendError(code: ErrorCode, detail?: string, request?: string): void {
     this.#onError(code);
-    this.log.debug({ code, request, roomId: this.seat?.roomId }, 'request refused');
+    if (this.#parentLog.isLevelEnabled('debug')) {
+      this.log.debug({ code, request, roomId: this.seat?.roomId }, 'request refused');
+    }
     const message = detail === undefined ? ERRORS[code] : `${ERRORS[code]} ${detail}`;
     this.send(request === undefined ? { cmd: 'error', code, message } : { cmd: 'error', code, message, request });
   }

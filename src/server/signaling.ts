@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, decodeClientMessage, type ServerMessage } from '../protocol/index.ts';
+import { CLOSE_CODES, decodeClientMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import type { Config } from './config.ts';
 import { Connection, type PeerRef, type Work } from './connection.ts';
 import type { HandlerContext } from './handlers/context.ts';
@@ -53,6 +53,8 @@ export class Signaling implements HandlerContext {
   readonly #heartbeat: Heartbeat<Connection>;
   #nextId = 0;
   #closing = false;
+  /** One function for every connection, not a closure each. */
+  readonly #countError = (code: ErrorCode): void => this.metrics.countError(code);
 
   constructor(options: SignalingOptions) {
     this.config = options.config;
@@ -74,7 +76,7 @@ export class Signaling implements HandlerContext {
     const id = `${this.#nodeId}${(this.#nextId++).toString(36)}`;
     const { rateLimit, rateBurst } = this.config;
     const bucket = rateLimit > 0 ? new TokenBucket(rateLimit, rateBurst, this.#now()) : undefined;
-    const conn = new Connection(id, ws, ip, this.log, bucket, (code) => this.metrics.countError(code));
+    const conn = new Connection(id, ws, ip, this.log, bucket, this.#countError);
 
     const origin = req.headers.origin;
     const allowed = this.config.allowedOrigins;

@@ -235,7 +235,7 @@ export class Signaling implements HandlerContext {
   }
 
   #storeFailed(conn: Connection, err: unknown, work: Work): void {
-    conn.log.error({ err }, 'room store failed');
+    conn.log.warn({ err }, 'room store unavailable');
     if (work.kind === 'close') return;
     // Only join and leave wait on the store; the frame decoded once already, so this is cheap.
     const decoded = decodeClientMessage(work.data.toString('utf8'), Number.POSITIVE_INFINITY);

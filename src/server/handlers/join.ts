@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { JoinMessage } from '../../protocol/index.ts';
 import type { Connection } from '../connection.ts';
-import type { JoinOutcome } from '../rooms/store.ts';
 import type { HandlerContext } from './context.ts';
 
 export function hashToken(token: string): string {
@@ -22,22 +21,15 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
   const fresh = randomBytes(18).toString('base64url');
   const freshHash = hashToken(fresh);
   const started = performance.now();
-  let outcome: JoinOutcome;
-  try {
-    outcome = await ctx.store.join({
-      roomId,
-      uid,
-      connId: conn.id,
-      resumeHash: freshHash,
-      presentedHash: msg.resume === undefined ? undefined : hashToken(msg.resume),
-    });
-  } catch (err) {
-    // Cluster mode with Redis away: the client is told which request failed, so that it can
-    // retry the join (with its resume credential, if it had a seat) in a few seconds.
-    conn.log.warn({ err, roomId }, 'room store unavailable for a join');
-    conn.sendError('unavailable', undefined, 'join');
-    return;
-  }
+  // A store that cannot be reached (cluster mode, Redis away) rejects: the hub answers
+  // `unavailable` naming the join, so the client retries it.
+  const outcome = await ctx.store.join({
+    roomId,
+    uid,
+    connId: conn.id,
+    resumeHash: freshHash,
+    presentedHash: msg.resume === undefined ? undefined : hashToken(msg.resume),
+  });
   ctx.metrics.storeLatency.observe({ op: 'join' }, (performance.now() - started) / 1000);
 
   if (outcome.kind === 'refused') {

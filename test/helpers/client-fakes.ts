@@ -2,7 +2,9 @@
  * Fakes of the browser parts the client library uses (WebSocket, RTCPeerConnection, media
  * devices) and a manual clock, so that its state machines run in Node.
  */
+import { CallClient, type CallState } from '../../src/client/call-client.ts';
 import type { Clock } from '../../src/client/clock.ts';
+import type { FetchLike } from '../../src/client/ice-servers.ts';
 import type { SocketLike } from '../../src/client/signaling-client.ts';
 
 /** A clock whose time moves only with `tick`. */
@@ -277,4 +279,40 @@ export function fakeMediaDevices(deny?: string): {
 /** Lets pending promise callbacks run. */
 export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A CallClient wired to the fakes above, and what it did: sockets, peer connections, states. */
+export function fakeCallClient(options: { deny?: string; fetch?: FetchLike } = {}): {
+  clock: FakeClock;
+  sockets: ReturnType<typeof socketFactory>;
+  pcs: FakePeerConnection[];
+  client: CallClient;
+  states: CallState[];
+} {
+  const clock = new FakeClock();
+  const sockets = socketFactory();
+  const pcs: FakePeerConnection[] = [];
+  const client = new CallClient({
+    server: 'http://zerortc.test',
+    clock,
+    createSocket: sockets.create,
+    createPeerConnection: (c) => {
+      const pc = new FakePeerConnection(c);
+      pcs.push(pc);
+      return pc as unknown as RTCPeerConnection;
+    },
+    createStream: (tracks) => new FakeStream(tracks as unknown as FakeTrack[]) as unknown as MediaStream,
+    mediaDevices: fakeMediaDevices(options.deny),
+    fetch:
+      options.fetch ??
+      (() =>
+        Promise.resolve({
+          ok: true,
+          status: 200,
+          json: () => Promise.resolve({ iceServers: [], iceTransportPolicy: 'all', ttl: 60 }),
+        })),
+  });
+  const states: CallState[] = [];
+  client.on('state', ({ state }) => states.push(state));
+  return { clock, sockets, pcs, client, states };
 }

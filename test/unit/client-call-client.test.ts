@@ -1,41 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CallClient, type CallState } from '../../src/client/call-client.ts';
-import {
-  FakeClock,
-  FakePeerConnection,
-  FakeStream,
-  fakeMediaDevices,
-  settle,
-  socketFactory,
-  type FakeTrack,
-} from '../helpers/client-fakes.ts';
+import { fakeCallClient, settle } from '../helpers/client-fakes.ts';
 
 function setup(deny?: string) {
-  const clock = new FakeClock();
-  const sockets = socketFactory();
-  const pcs: FakePeerConnection[] = [];
-  const client = new CallClient({
-    server: 'http://zerortc.test',
-    clock,
-    createSocket: sockets.create,
-    createPeerConnection: (c) => {
-      const pc = new FakePeerConnection(c);
-      pcs.push(pc);
-      return pc as unknown as RTCPeerConnection;
-    },
-    createStream: (tracks) => new FakeStream(tracks as unknown as FakeTrack[]) as unknown as MediaStream,
-    mediaDevices: fakeMediaDevices(deny),
-    fetch: () =>
-      Promise.resolve({
-        ok: true,
-        status: 200,
-        json: () => Promise.resolve({ iceServers: [], iceTransportPolicy: 'all', ttl: 60 }),
-      }),
-  });
-  const states: CallState[] = [];
-  client.on('state', ({ state }) => states.push(state));
-  return { clock, sockets, pcs, client, states };
+  return fakeCallClient(deny === undefined ? {} : { deny });
 }
 
 const joined = (extra: Record<string, unknown> = {}) => ({

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CallClient, type CallState } from '../../src/client/call-client.ts';
 import { IceServerProvider, RETRY_MS, type FetchLike, type IceConfig } from '../../src/client/ice-servers.ts';
 import { checkRelay } from '../../src/client/relay-check.ts';
-import {
-  FakeClock,
-  FakePeerConnection,
-  FakeStream,
-  fakeMediaDevices,
-  settle,
-  socketFactory,
-  type FakeTrack,
-} from '../helpers/client-fakes.ts';
+import { FakeClock, FakePeerConnection, fakeCallClient, settle } from '../helpers/client-fakes.ts';
 
 const TURN = 'turn:turn.example.org:3478';
 
@@ -154,26 +145,8 @@ describe('checkRelay', () => {
 
 describe('CallClient and TURN', () => {
   function setup(policy: 'all' | 'relay') {
-    const clock = new FakeClock();
-    const sockets = socketFactory();
-    const pcs: FakePeerConnection[] = [];
     const endpoint = iceEndpoint(policy, 60);
-    const client = new CallClient({
-      server: 'http://zerortc.test',
-      clock,
-      createSocket: sockets.create,
-      createPeerConnection: (c) => {
-        const pc = new FakePeerConnection(c);
-        pcs.push(pc);
-        return pc as unknown as RTCPeerConnection;
-      },
-      createStream: (tracks) => new FakeStream(tracks as unknown as FakeTrack[]) as unknown as MediaStream,
-      mediaDevices: fakeMediaDevices(),
-      fetch: endpoint.fetch,
-    });
-    const states: CallState[] = [];
-    client.on('state', ({ state }) => states.push(state));
-    return { clock, sockets, pcs, client, states, endpoint };
+    return { ...fakeCallClient({ fetch: endpoint.fetch }), endpoint };
   }
 
   async function joinAlone(t: ReturnType<typeof setup>): Promise<void> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
-# tests), coturn (TURN), redis-server and nginx (cluster). Installs them when run as root on a
-# Debian/Ubuntu machine; otherwise names what is missing and stops.
+# tests), coturn (TURN), redis-server and nginx (cluster), iproute2 and openssl. Installs them
+# when run as root on a Debian/Ubuntu machine; otherwise names what is missing and stops.
 set -euo pipefail
 
 declare -A needs=(
@@ -10,6 +10,9 @@ declare -A needs=(
   [coturn]=/usr/bin/turnserver
   [redis-server]=/usr/bin/redis-server
   [nginx]=/usr/sbin/nginx
+  # The test runner's network namespace (ip) and the HTTPS test's certificate (openssl).
+  [iproute2]=/usr/sbin/ip
+  [openssl]=/usr/bin/openssl
 )
 missing=()
 for pkg in "${!needs[@]}"; do

@@ -17,10 +17,18 @@ export interface HttpDeps {
   readonly metrics: Metrics;
   readonly ready: () => Promise<boolean>;
   readonly now: () => number;
-  readonly webRoot?: string;
+  readonly webRoot?: string | false;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * A Node request handler; with `next` (Express, Connect) a request that is not ZeroRTC's is
+ * passed on instead of answered 404 or 405.
+ */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+type Handler = RequestHandler;
+
+/** Paths that answer GET and HEAD only: any other method on them gets 405. */
+const API_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/ice-servers']);
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -49,7 +57,7 @@ function corsHeaders(config: Config, origin: string | undefined): Record<string,
 }
 
 export function createHttpHandler(deps: HttpDeps): Handler {
-  const webRoot = deps.webRoot ?? WEB_ROOT;
+  const webRoot = deps.webRoot === false || deps.webRoot === undefined ? WEB_ROOT : deps.webRoot;
   const page: Handler = existsSync(webRoot)
     ? sirv(webRoot, {
         etag: true,
@@ -63,10 +71,11 @@ export function createHttpHandler(deps: HttpDeps): Handler {
         res.end('The call page has not been built: run npm run build.\n');
       };
 
-  return (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+  return (req, res, next) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
+      if (next && !API_PATHS.has(path)) return next();
       json(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
       return;
     }
@@ -93,7 +102,9 @@ export function createHttpHandler(deps: HttpDeps): Handler {
         json(res, 200, iceServersFor(deps.config, deps.now()), corsHeaders(deps.config, req.headers.origin));
         return;
       default:
-        page(req, res);
+        if (deps.webRoot !== false) page(req, res, next);
+        else if (next) next();
+        else json(res, 404, { error: 'not found' });
     }
   };
 }

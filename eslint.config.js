@@ -33,4 +33,11 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly' },
     },
   },
+  {
+    // The examples' browser scripts.
+    files: ['examples/express/public/**/*.js', 'examples/vite/main.js'],
+    languageOptions: {
+      globals: { document: 'readonly', location: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly' },
+    },
+  },
 );

@@ -1,10 +1,13 @@
-// Builds the server (tsc, to dist/) and the call page (esbuild, to dist/web/).
+// Builds the server and protocol (tsc, to dist/), the client library with its types (tsc, to
+// dist/client/) and the call page (esbuild, to dist/web/).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.server.json'], { stdio: 'inherit' });
+for (const project of ['tsconfig.server.json', 'tsconfig.client.build.json']) {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { stdio: 'inherit' });
+}
 
 mkdirSync('dist/web', { recursive: true });
 if (existsSync('src/web/main.ts')) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
-# tests), coturn (TURN), redis-server and nginx (cluster), iproute2 and openssl. Installs them
+# tests), coturn (TURN), redis-server and nginx (cluster), iproute2, openssl and systemd. Installs them
 # when run as root on a Debian/Ubuntu machine; otherwise names what is missing and stops.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ declare -A needs=(
   # The test runner's network namespace (ip) and the HTTPS test's certificate (openssl).
   [iproute2]=/usr/sbin/ip
   [openssl]=/usr/bin/openssl
+  # systemd-analyze verify checks deploy/systemd/zerortc.service.
+  [systemd]=/usr/bin/systemd-analyze
 )
 missing=()
 for pkg in "${!needs[@]}"; do

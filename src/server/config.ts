@@ -64,8 +64,9 @@ export const DEFAULTS: Config = {
 
 export class ConfigError extends Error {
   readonly option: string;
-  constructor(option: string, problem: string) {
-    super(`Invalid option --${option}: ${problem}`);
+  /** @param flag how the option is spelled where it was given: `--turn-urls`, or `turnUrls` */
+  constructor(option: string, problem: string, flag = `--${option}`) {
+    super(`Invalid option ${flag}: ${problem}`);
     this.name = 'ConfigError';
     this.option = option;
   }

@@ -17,12 +17,20 @@ export interface HttpDeps {
   readonly metrics: Metrics;
   readonly ready: () => Promise<boolean>;
   readonly now: () => number;
-  readonly webRoot?: string;
+  readonly webRoot?: string | false;
   /** The built-in STUN server's UDP port once it listens; undefined when it is off. */
   readonly stunPort?: () => number | undefined;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * A Node request handler; with `next` (Express, Connect) a request that is not ZeroRTC's is
+ * passed on instead of answered 404 or 405.
+ */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+type Handler = RequestHandler;
+
+/** Paths that answer GET and HEAD only: any other method on them gets 405. */
+const API_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/ice-servers']);
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -51,7 +59,7 @@ function corsHeaders(config: Config, origin: string | undefined): Record<string,
 }
 
 export function createHttpHandler(deps: HttpDeps): Handler {
-  const webRoot = deps.webRoot ?? WEB_ROOT;
+  const webRoot = deps.webRoot === false || deps.webRoot === undefined ? WEB_ROOT : deps.webRoot;
   const page: Handler = existsSync(webRoot)
     ? sirv(webRoot, {
         etag: true,
@@ -65,10 +73,11 @@ export function createHttpHandler(deps: HttpDeps): Handler {
         res.end('The call page has not been built: run npm run build.\n');
       };
 
-  return (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+  return (req, res, next) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
+      if (next && !API_PATHS.has(path)) return next();
       json(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
       return;
     }
@@ -98,7 +107,9 @@ export function createHttpHandler(deps: HttpDeps): Handler {
         return;
       }
       default:
-        page(req, res);
+        if (deps.webRoot !== false) page(req, res, next);
+        else if (next) next();
+        else json(res, 404, { error: 'not found' });
     }
   };
 }

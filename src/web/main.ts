@@ -62,7 +62,8 @@ const micSelect = $<HTMLSelectElement>('micSelect');
 const camSelect = $<HTMLSelectElement>('camSelect');
 const graph = new BitrateGraph($<HTMLCanvasElement>('bitrateGraph'));
 
-const client = new CallClient();
+// The page may live under a path (`/calls/`): the server's endpoints are next to it.
+const client = new CallClient({ server: new URL('.', location.href).href });
 
 // ---- room from the URL or from a reload ----------------------------------------------------
 

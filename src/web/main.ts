@@ -12,6 +12,10 @@ import {
 import { BitrateGraph } from './bitrate-graph.ts';
 import type {} from './debug-handle.ts';
 import { pickStrings, type Strings } from './i18n.ts';
+import { setupReportButton } from './report-button.ts';
+import { setupSafetyPanel } from './safety-panel.ts';
+import { setupStatusBadge } from './status-badge.ts';
+import { translateTrust, trustStrings } from './trust-strings.ts';
 
 const SESSION_KEY = 'zerortc.session';
 
@@ -63,6 +67,11 @@ const camSelect = $<HTMLSelectElement>('camSelect');
 const graph = new BitrateGraph($<HTMLCanvasElement>('bitrateGraph'));
 
 const client = new CallClient();
+const T = trustStrings(lang);
+translateTrust(document, T);
+setupSafetyPanel(client, T);
+setupStatusBadge(client, T);
+setupReportButton(client);
 
 // ---- room from the URL or from a reload ----------------------------------------------------
 

@@ -47,7 +47,7 @@ function verifiedMark(page: EnginePage): Promise<{ code: string; badge: string; 
     () => ({
       code: document.getElementById('safetyCode')?.dataset['verified'] ?? '',
       badge: document.getElementById('privacyBadge')?.dataset['verified'] ?? '',
-      matchHidden: (document.getElementById('safetyMatchBtn') as HTMLButtonElement).hidden,
+      matchHidden: (document.getElementById('safetyMatchBtn') as HTMLButtonElement).hidden === true,
     }),
     undefined,
   );

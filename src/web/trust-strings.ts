@@ -32,6 +32,9 @@ const en = {
   netRelayOnly: 'The call will go through the relay over {protocol}.',
   netNoRelay: 'The relay does not answer from this network; calls may fail behind a strict firewall.',
   netNoPath: 'Neither STUN nor the relay answers: calls will likely fail on this network.',
+  netNothing:
+    'This server has no STUN or relay configured: calls work only where both people can reach each other directly.',
+  precallNoMedia: 'The camera or microphone could not start: {reason}. You can still try to join.',
   netRows: {
     server: 'Server',
     stun: 'STUN',
@@ -72,6 +75,8 @@ const zh: TrustStrings = {
   netRelayOnly: '通话将通过 {protocol} 中继。',
   netNoRelay: '从这个网络无法连接中继；在严格防火墙后通话可能失败。',
   netNoPath: 'STUN 和中继都没有响应：在这个网络上通话很可能失败。',
+  netNothing: '此服务器没有配置 STUN 或中继：只有双方能直接互通时才能通话。',
+  precallNoMedia: '摄像头或麦克风无法启动：{reason}。你仍然可以尝试加入。',
   netRows: { server: '服务器', stun: 'STUN', turnUdp: 'UDP 中继', turnTcp: 'TCP 中继', turnTls: 'TLS 中继' },
   netResult: { ok: '有响应', failed: '无响应', none: '未配置', pending: '检查中…' },
   switchCamera: '切换摄像头',

@@ -12,6 +12,7 @@ import {
 import { BitrateGraph } from './bitrate-graph.ts';
 import type {} from './debug-handle.ts';
 import { pickStrings, type Strings } from './i18n.ts';
+import { setupMobile } from './mobile.ts';
 import { setupPrecall } from './precall.ts';
 import { setupReportButton } from './report-button.ts';
 import { setupSafetyPanel } from './safety-panel.ts';
@@ -74,6 +75,7 @@ setupSafetyPanel(client, T);
 setupStatusBadge(client, T);
 setupReportButton(client);
 setupPrecall(client, T, { mic: S.micDevice, camera: S.camDevice });
+setupMobile(client, remoteVideo);
 
 // ---- room from the URL or from a reload ----------------------------------------------------
 

@@ -155,16 +155,18 @@ export class CallRecorder {
 
   #schedule(): void {
     this.#timer = this.#clock.setTimeout(() => {
-      void this.sample().finally(() => {
-        if (this.#timer !== undefined) this.#schedule();
-      });
+      void this.sample()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.#timer !== undefined) this.#schedule();
+        });
     }, SAMPLE_INTERVAL_MS);
   }
 
   /** Takes one stats sample now (also run every {@link SAMPLE_INTERVAL_MS}). */
   async sample(): Promise<void> {
     const pc = this.#pc;
-    if (!pc || pc.connectionState === 'closed') return;
+    if (!pc || pc.connectionState === 'closed' || typeof pc.getStats !== 'function') return;
     const report = await pc.getStats();
     const s = summarizeStats(report, this.#previous);
     this.#previous = s;

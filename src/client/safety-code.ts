@@ -68,7 +68,7 @@ export class SafetyCodeTracker {
   #current: SafetyCode | undefined;
   #generation = 0;
   readonly #onChange: (code: SafetyCode | undefined) => void;
-  readonly #listener = (): void => void this.#update();
+  readonly #listener = (): void => void this.#update().catch(() => undefined);
 
   /** @param onChange called with the new code (or `undefined` when the call ends) */
   constructor(onChange: (code: SafetyCode | undefined) => void) {
@@ -83,14 +83,17 @@ export class SafetyCodeTracker {
   /** Follows `pc` (or nothing) from now on. */
   watch(pc: RTCPeerConnection | undefined, roomId: string | undefined): void {
     if (pc === this.#pc) return;
-    this.#pc?.removeEventListener('signalingstatechange', this.#listener);
+    // Injected peer connections (unit-test fakes) may lack the EventTarget methods.
+    if (typeof this.#pc?.removeEventListener === 'function') {
+      this.#pc.removeEventListener('signalingstatechange', this.#listener);
+    }
     this.#pc = pc;
     this.#roomId = roomId ?? '';
     this.#fingerprints = '';
     this.#generation++;
     this.#set(undefined);
-    pc?.addEventListener('signalingstatechange', this.#listener);
-    if (pc) void this.#update();
+    if (typeof pc?.addEventListener === 'function') pc.addEventListener('signalingstatechange', this.#listener);
+    if (pc) void this.#update().catch(() => undefined);
   }
 
   /** Marks the current code as read and confirmed by the person. */

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { runReport } from '../../src/cli/report.ts';
 import { assessQuality, connectionPath } from '../../src/client/quality.ts';
 import { browserOf, type CallReport } from '../../src/client/report.ts';
-import { deriveSafetyCode, sdpFingerprints } from '../../src/client/safety-code.ts';
+import { deriveSafetyCode, SafetyCodeTracker, sdpFingerprints, type SafetyCode } from '../../src/client/safety-code.ts';
 
 const FP_A = 'sha-256 0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9';
 const FP_B = 'sha-256 FF:EE:DD:CC:BB:AA:99:88:77:66:55:44:33:22:11:00:FF:EE:DD:CC:BB:AA:99:88:77:66:55:44:33:22:11:00';
@@ -25,6 +25,54 @@ describe('safety code', () => {
     assert.notEqual(await deriveSafetyCode('room', [FP_A], [FP_A.replace('0A', '0B')]), a);
     assert.notEqual(await deriveSafetyCode('room2', [FP_A], [FP_B]), a);
     await assert.rejects(deriveSafetyCode('room', [], [FP_B]), /fingerprints from both/);
+  });
+});
+
+/** Just what the tracker reads of a peer connection. */
+class FakePc extends EventTarget {
+  signalingState: RTCSignalingState = 'stable';
+  localDescription = { type: 'offer', sdp: `a=fingerprint:${FP_A}\r\n` };
+  remoteDescription = { type: 'answer', sdp: `a=fingerprint:${FP_B}\r\n` };
+  renegotiate(remoteFingerprint: string): void {
+    this.remoteDescription = { type: 'answer', sdp: `a=fingerprint:${remoteFingerprint}\r\n` };
+    this.dispatchEvent(new Event('signalingstatechange'));
+  }
+}
+
+describe('safety code tracker', () => {
+  it('derives the code, keeps the mark through a renegotiation with the same certificates, clears it on a new one', async () => {
+    const seen: (SafetyCode | undefined)[] = [];
+    let notify: () => void = () => undefined;
+    const tracker = new SafetyCodeTracker((code) => {
+      seen.push(code);
+      notify();
+    });
+    const next = (): Promise<void> => new Promise((resolve) => (notify = resolve));
+    const pc = new FakePc();
+    let changed = next();
+    tracker.watch(pc as unknown as RTCPeerConnection, 'room');
+    await changed;
+    const first = tracker.current;
+    assert.equal(first?.code, await deriveSafetyCode('room', [FP_A], [FP_B]));
+    assert.equal(first?.verified, false);
+    assert.equal(tracker.verify('000 000 000 000'), false, 'only the current code can be confirmed');
+    assert.equal(tracker.verify(first.code), true);
+    assert.equal(tracker.current?.verified, true);
+
+    const count = seen.length;
+    pc.renegotiate(FP_B); // same certificates
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(seen.length, count, 'no change for the same fingerprints');
+    assert.equal(tracker.current?.verified, true);
+
+    changed = next();
+    pc.renegotiate(FP_B.replace('FF:EE', 'FF:EF'));
+    await changed;
+    assert.notEqual(tracker.current?.code, first.code);
+    assert.equal(tracker.current?.verified, false, 'a new certificate clears the mark');
+
+    tracker.watch(undefined, undefined);
+    assert.equal(tracker.current, undefined);
   });
 });
 

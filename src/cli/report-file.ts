@@ -1,43 +1,9 @@
 /**
- * Reads a call report file (the JSON of `client.report()`, format zerortc-report/1) into typed
- * data, checking every field it uses: a file that is not a report gets an error that says what
- * is wrong, never a crash further on.
+ * Reads a call report file (the JSON of `client.report()`, src/protocol/report-format.ts) into
+ * typed data, checking every field: a file that is not a report gets an error that says what is
+ * wrong, never a crash further on.
  */
-
-/** The parts of a report the `zerortc report` command reads. */
-export interface ReportFile {
-  readonly format: string;
-  readonly startedAt: string;
-  readonly browser: { readonly name: string; readonly version: string; readonly platform: string };
-  readonly summary: {
-    readonly durationMs: number;
-    readonly iceRestarts: number;
-    readonly reconnects: number;
-    readonly errors: readonly string[];
-    readonly finalState: string;
-  };
-  readonly timeline: readonly TimelineEntry[];
-  readonly samples: readonly SampleEntry[];
-}
-
-export interface TimelineEntry {
-  readonly t: number;
-  readonly type: string;
-  /** The state, error code, path, attempt or verified flag, as words. */
-  readonly detail: string;
-}
-
-export interface SampleEntry {
-  readonly t: number;
-  readonly bitrateIn: number | null;
-  readonly bitrateOut: number | null;
-  readonly rttMs: number | null;
-  readonly lossPercent: number | null;
-  readonly fps: number | null;
-  readonly path: string;
-  readonly protocol: string;
-  readonly quality: string | null;
-}
+import { REPORT_FORMAT, type CallReport, type ReportEvent, type ReportSample } from '../protocol/report-format.ts';
 
 /** A file that is not a readable report. */
 export class ReportFileError extends Error {}
@@ -61,14 +27,67 @@ function num(o: Obj, key: string, where: string): number {
 function numOrNull(o: Obj, key: string, where: string): number | null {
   return o[key] === null || o[key] === undefined ? null : num(o, key, where);
 }
+function strOrNull(o: Obj, key: string, where: string): string | null {
+  return o[key] === null || o[key] === undefined ? null : str(o, key, where);
+}
 function arr(o: Obj, key: string, where: string): unknown[] {
   const v = o[key];
   if (!Array.isArray(v)) throw new ReportFileError(`${where}.${key} must be a list`);
   return v;
 }
+function oneOf<T extends string>(o: Obj, key: string, where: string, values: readonly T[]): T {
+  const v = str(o, key, where);
+  if (!(values as readonly string[]).includes(v))
+    throw new ReportFileError(`${where}.${key} must be one of ${values.join(', ')}`);
+  return v as T;
+}
+
+function event(value: unknown, where: string): ReportEvent {
+  const o = obj(value, where);
+  const t = num(o, 't', where);
+  const type = str(o, 'type', where);
+  switch (type) {
+    case 'state':
+      return { t, type, state: str(o, 'state', where) };
+    case 'ice-restart':
+      return { t, type, attempt: num(o, 'attempt', where) };
+    case 'error':
+    case 'warning':
+      return { t, type, code: str(o, 'code', where) };
+    case 'path':
+      return { t, type, path: str(o, 'path', where), protocol: str(o, 'protocol', where) };
+    case 'safety-code':
+      if (typeof o['verified'] !== 'boolean') throw new ReportFileError(`${where}.verified must be true or false`);
+      return { t, type, verified: o['verified'] };
+    default:
+      throw new ReportFileError(`${where}.type "${type}" is not an event of this format`);
+  }
+}
+
+function sample(value: unknown, where: string): ReportSample {
+  const o = obj(value, where);
+  return {
+    t: num(o, 't', where),
+    bitrateIn: numOrNull(o, 'bitrateIn', where),
+    bitrateOut: numOrNull(o, 'bitrateOut', where),
+    rttMs: numOrNull(o, 'rttMs', where),
+    lossPercent: numOrNull(o, 'lossPercent', where),
+    fps: numOrNull(o, 'fps', where),
+    width: numOrNull(o, 'width', where),
+    height: numOrNull(o, 'height', where),
+    path: oneOf(o, 'path', where, ['direct', 'relay', 'unknown']),
+    protocol: oneOf(o, 'protocol', where, ['udp', 'tcp', 'tls', 'unknown']),
+    localCandidateType: strOrNull(o, 'localCandidateType', where),
+    remoteCandidateType: strOrNull(o, 'remoteCandidateType', where),
+    quality:
+      o['quality'] === null || o['quality'] === undefined
+        ? null
+        : oneOf(o, 'quality', where, ['good', 'fair', 'poor'] as const),
+  };
+}
 
 /** Parses a report file's text. */
-export function parseReport(text: string): ReportFile {
+export function parseReport(text: string): CallReport {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -79,11 +98,12 @@ export function parseReport(text: string): ReportFile {
   const format = str(root, 'format', 'report');
   if (!format.startsWith('zerortc-report/'))
     throw new ReportFileError(`format "${format}" is not a ZeroRTC call report`);
-  if (format !== 'zerortc-report/1') throw new ReportFileError(`format "${format}" is newer than this zerortc`);
+  if (format !== REPORT_FORMAT) throw new ReportFileError(`format "${format}" is newer than this zerortc`);
   const browser = obj(root['browser'], 'report.browser');
   const summary = obj(root['summary'], 'report.summary');
   return {
-    format,
+    format: REPORT_FORMAT,
+    createdAt: str(root, 'createdAt', 'report'),
     startedAt: str(root, 'startedAt', 'report'),
     browser: {
       name: str(browser, 'name', 'browser'),
@@ -97,39 +117,7 @@ export function parseReport(text: string): ReportFile {
       errors: arr(summary, 'errors', 'summary').map(String),
       finalState: str(summary, 'finalState', 'summary'),
     },
-    timeline: arr(root, 'timeline', 'report').map((e, i) => {
-      const o = obj(e, `timeline[${i}]`);
-      const type = str(o, 'type', `timeline[${i}]`);
-      const detail =
-        type === 'state'
-          ? String(o['state'])
-          : type === 'error' || type === 'warning'
-            ? String(o['code'])
-            : type === 'ice-restart'
-              ? `attempt ${String(o['attempt'])}`
-              : type === 'path'
-                ? `${String(o['path'])} over ${String(o['protocol']).toUpperCase()}`
-                : type === 'safety-code'
-                  ? o['verified'] === true
-                    ? 'confirmed by the person'
-                    : 'new code shown'
-                  : '';
-      return { t: num(o, 't', `timeline[${i}]`), type, detail };
-    }),
-    samples: arr(root, 'samples', 'report').map((e, i) => {
-      const o = obj(e, `samples[${i}]`);
-      const w = `samples[${i}]`;
-      return {
-        t: num(o, 't', w),
-        bitrateIn: numOrNull(o, 'bitrateIn', w),
-        bitrateOut: numOrNull(o, 'bitrateOut', w),
-        rttMs: numOrNull(o, 'rttMs', w),
-        lossPercent: numOrNull(o, 'lossPercent', w),
-        fps: numOrNull(o, 'fps', w),
-        path: str(o, 'path', w),
-        protocol: str(o, 'protocol', w),
-        quality: typeof o['quality'] === 'string' ? o['quality'] : null,
-      };
-    }),
+    timeline: arr(root, 'timeline', 'report').map((e, i) => event(e, `timeline[${i}]`)),
+    samples: arr(root, 'samples', 'report').map((s, i) => sample(s, `samples[${i}]`)),
   };
 }

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { plot } from 'asciichart';
-import { parseReport, ReportFileError, type ReportFile, type SampleEntry } from './report-file.ts';
+import type { CallReport, ReportEvent, ReportSample } from '../protocol/report-format.ts';
+import { parseReport, ReportFileError } from './report-file.ts';
 
 const USAGE = 'usage: zerortc report FILE [--svg OUT.svg]';
 
@@ -26,28 +27,45 @@ function median(values: number[]): number | undefined {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function series(samples: readonly SampleEntry[], key: 'bitrateIn' | 'bitrateOut' | 'rttMs' | 'lossPercent'): number[] {
+function series(samples: readonly ReportSample[], key: 'bitrateIn' | 'bitrateOut' | 'rttMs' | 'lossPercent'): number[] {
   return samples.flatMap((s) => (s[key] === null ? [] : [s[key]]));
 }
 
+/** One timeline event in words. */
+function eventWords(e: ReportEvent): string {
+  switch (e.type) {
+    case 'state':
+      return e.state;
+    case 'error':
+    case 'warning':
+      return e.code;
+    case 'ice-restart':
+      return `attempt ${e.attempt}`;
+    case 'path':
+      return `${e.path} over ${e.protocol.toUpperCase()}`;
+    case 'safety-code':
+      return e.verified ? 'confirmed by the person' : 'new code shown';
+  }
+}
+
 /** The report in words. */
-export function describeReport(r: ReportFile): string {
+export function describeReport(r: CallReport): string {
   const lines: string[] = [];
   lines.push(`ZeroRTC call report (${r.format})`);
   lines.push(`Browser: ${r.browser.name} ${r.browser.version} (${r.browser.platform})`);
   lines.push(
     `Started ${r.startedAt}; recorded for ${duration(r.summary.durationMs)}; last state: ${r.summary.finalState}.`,
   );
-  const connected = r.timeline.find((e) => e.type === 'state' && e.detail === 'connected');
+  const connected = r.timeline.find((e) => e.type === 'state' && e.state === 'connected');
   lines.push(connected ? `Connected ${clock(connected.t)} after joining.` : 'The call never connected.');
-  const paths = r.timeline.filter((e) => e.type === 'path').map((e) => `${e.detail} from ${clock(e.t)}`);
+  const paths = r.timeline.filter((e) => e.type === 'path').map((e) => `${eventWords(e)} from ${clock(e.t)}`);
   lines.push(paths.length > 0 ? `Path: ${paths.join('; then ')}.` : 'Path: never known (no selected candidate pair).');
   const errors = r.summary.errors;
   lines.push(
     `${r.summary.iceRestarts} ICE restart(s), ${r.summary.reconnects} reconnect(s), ` +
       (errors.length > 0 ? `error(s): ${errors.join(', ')}.` : 'no error.'),
   );
-  const confirmed = r.timeline.find((e) => e.type === 'safety-code' && e.detail === 'confirmed by the person');
+  const confirmed = r.timeline.find((e) => e.type === 'safety-code' && e.verified);
   lines.push(
     confirmed ? `Safety code confirmed at ${clock(confirmed.t)}.` : 'Safety code never confirmed on this side.',
   );
@@ -70,12 +88,12 @@ export function describeReport(r: ReportFile): string {
     lines.push('No stats samples (the call did not run long enough).');
   }
   lines.push('', 'Timeline:');
-  for (const e of r.timeline) lines.push(`  ${clock(e.t).padStart(7)}  ${e.type.padEnd(11)} ${e.detail}`);
+  for (const e of r.timeline) lines.push(`  ${clock(e.t).padStart(7)}  ${e.type.padEnd(11)} ${eventWords(e)}`);
   return lines.join('\n');
 }
 
 /** Terminal charts of receive bitrate (kbit/s) and round trip (ms). */
-export function plotReport(r: ReportFile): string {
+export function plotReport(r: CallReport): string {
   const out: string[] = [];
   const rateIn = series(r.samples, 'bitrateIn').map((b) => b / 1000);
   const rtt = series(r.samples, 'rttMs');
@@ -99,7 +117,7 @@ function polyline(
 }
 
 /** The same two charts as an SVG document. */
-export function svgReport(r: ReportFile): string {
+export function svgReport(r: CallReport): string {
   const width = 720;
   const chart = (key: 'bitrateIn' | 'rttMs', title: string, scale: number, top: number, color: string): string => {
     const pts = r.samples.flatMap((s) => (s[key] === null ? [] : [[s.t / 1000, s[key] / scale] as [number, number]]));
@@ -153,7 +171,7 @@ export function runReport(args: readonly string[], out: (text: string) => void, 
     err(`zerortc report: which file?\n${USAGE}\n`);
     return 2;
   }
-  let report: ReportFile;
+  let report: CallReport;
   try {
     report = parseReport(readFileSync(file, 'utf8'));
   } catch (e) {

@@ -8,56 +8,12 @@
 import type { PeerCall } from './call.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { ClientErrorCode } from './errors.ts';
-import { assessQuality, connectionPath, type ConnectionPath, type QualityLevel } from './quality.ts';
+import { REPORT_FORMAT, type CallReport, type ReportEvent, type ReportSample } from '../protocol/report-format.ts';
+import { assessQuality, connectionPath } from './quality.ts';
 import { summarizeStats, type StatsSummary } from './stats.ts';
 
-/** The report format's name and version. */
-export const REPORT_FORMAT = 'zerortc-report/1';
-
-/** One event of the timeline; `t` is ms since the recorder started. */
-export type ReportEvent =
-  | { readonly t: number; readonly type: 'state'; readonly state: string }
-  | { readonly t: number; readonly type: 'ice-restart'; readonly attempt: number }
-  | { readonly t: number; readonly type: 'error'; readonly code: ClientErrorCode }
-  | { readonly t: number; readonly type: 'warning'; readonly code: ClientErrorCode }
-  | { readonly t: number; readonly type: 'path'; readonly path: string; readonly protocol: string }
-  | { readonly t: number; readonly type: 'safety-code'; readonly verified: boolean };
-
-/** One stats sample; `t` is ms since the recorder started. */
-export interface ReportSample {
-  readonly t: number;
-  readonly bitrateIn: number | null;
-  readonly bitrateOut: number | null;
-  readonly rttMs: number | null;
-  readonly lossPercent: number | null;
-  readonly fps: number | null;
-  readonly width: number | null;
-  readonly height: number | null;
-  readonly path: ConnectionPath['path'];
-  readonly protocol: ConnectionPath['protocol'];
-  readonly localCandidateType: string | null;
-  readonly remoteCandidateType: string | null;
-  readonly quality: QualityLevel | null;
-}
-
-/** The report `client.report()` returns (JSON-safe). */
-export interface CallReport {
-  readonly format: typeof REPORT_FORMAT;
-  /** ISO time the report was made. */
-  readonly createdAt: string;
-  /** ISO time recording started (the join). */
-  readonly startedAt: string;
-  readonly browser: { readonly name: string; readonly version: string; readonly platform: string };
-  readonly summary: {
-    readonly durationMs: number;
-    readonly iceRestarts: number;
-    readonly reconnects: number;
-    readonly errors: readonly ClientErrorCode[];
-    readonly finalState: string;
-  };
-  readonly timeline: readonly ReportEvent[];
-  readonly samples: readonly ReportSample[];
-}
+export { REPORT_FORMAT } from '../protocol/report-format.ts';
+export type { CallReport, ReportEvent, ReportSample } from '../protocol/report-format.ts';
 
 /** How often a stats sample is taken, ms. */
 export const SAMPLE_INTERVAL_MS = 3000;

@@ -217,7 +217,7 @@ describe('zerortc report', () => {
 
   it('says clearly what is wrong with a file that is not a report', () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, '{"format":"zerortc-report/1","startedAt":"x","browser":{},"summary":{}}');
+    writeFileSync(bad, '{"format":"zerortc-report/1","createdAt":"x","startedAt":"x","browser":{},"summary":{}}');
     assert.deepEqual(cli([bad]), { code: 1, out: '', err: `zerortc report: ${bad}: browser.name must be a string\n` });
     writeFileSync(bad, 'not json');
     assert.match(cli([bad]).err, /not JSON/);

@@ -127,7 +127,7 @@ describe('honest status and call report', () => {
     tmp.dispose();
   });
 
-  it('says peer-to-peer on a direct Chromium-Firefox call; the reports hold no secret; zerortc report reads them', async () => {
+  it("says peer-to-peer on a direct Chromium-Firefox call; the reports hold no secret; zerortc report reads Firefox's", async () => {
     const a = fromPlaywright(await openPage(chromium, direct.httpUrl));
     const b = fromPuppeteer(await openFirefoxPage(firefox, direct.httpUrl));
     await joinCall(a, 'status-direct-room');
@@ -159,6 +159,7 @@ describe('honest status and call report', () => {
       assert.ok(report.timeline.some((e) => e.type === 'state' && e.state === 'connected'));
       const file = join(tmp.path, `${page.engine}.json`);
       writeFileSync(file, JSON.stringify(report, null, 2));
+      if (page.engine !== 'firefox') continue;
       // The operator's command, as installed: a summary in words, and the charts as SVG.
       const svg = join(tmp.path, `${page.engine}.svg`);
       const { stdout } = await run(process.execPath, [

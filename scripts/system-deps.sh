@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
-# tests), coturn (TURN), redis-server and nginx (cluster), iproute2, openssl and systemd. Installs them
+# tests), coturn (TURN), redis-server and nginx (cluster), iproute2, openssl, systemd and a CJK font. Installs them
 # when run as root on a Debian/Ubuntu machine; otherwise names what is missing and stops.
 set -euo pipefail
 
@@ -15,10 +15,12 @@ declare -A needs=(
   [openssl]=/usr/bin/openssl
   # systemd-analyze verify checks deploy/systemd/zerortc.service.
   [systemd]=/usr/bin/systemd-analyze
+  # A CJK font, so that the zh-CN page can be looked at in screenshots (not a program: -e below).
+  [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 )
 missing=()
 for pkg in "${!needs[@]}"; do
-  [ -x "${needs[$pkg]}" ] || missing+=("$pkg")
+  [ -e "${needs[$pkg]}" ] || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

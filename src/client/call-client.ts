@@ -6,13 +6,16 @@
  */
 import type { ServerMessage } from '../protocol/messages.ts';
 import { PeerCall, type PeerConnectionFactory } from './call.ts';
+import { CallTrust } from './call-trust.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
-import { checkRelay } from './relay-check.ts';
+import { checkRelay, relayError } from './relay-check.ts';
+import type { CallReport } from './report.ts';
+import type { SafetyCode } from './safety-code.ts';
 import { SignalingClient, type SignalingOptions, type SocketFactory } from './signaling-client.ts';
 import { summarizeStats, type StatsSummary } from './stats.ts';
 
@@ -70,6 +73,8 @@ export interface CallClientEvents {
   session: CallSession;
   /** A problem that does not end the call. */
   warning: ZeroRtcError;
+  /** The safety code was derived, changed (a new certificate), confirmed, or went away. */
+  'safety-code': SafetyCode | undefined;
 }
 
 /** Options of {@link CallClient}; everything has a browser default. */
@@ -147,6 +152,7 @@ export class CallClient extends Emitter<CallClientEvents> {
   readonly #options: CallClientOptions;
   readonly #clock: Clock;
   readonly #server: string;
+  readonly #trust: CallTrust;
 
   /** @param options server address and injectable dependencies */
   constructor(options: CallClientOptions = {}) {
@@ -161,6 +167,22 @@ export class CallClient extends Emitter<CallClientEvents> {
       ...(options.fetch && { fetch: options.fetch }),
       onUpdate: (config) => this.#call?.setConfiguration(rtcConfig(config)),
     });
+    this.#trust = new CallTrust(this, this.#clock, (code) => this.emit('safety-code', code));
+  }
+
+  /** The safety code of the current call (docs/security.md); read it aloud with the other person. */
+  get safetyCode(): SafetyCode | undefined {
+    return this.#trust.safetyCode;
+  }
+
+  /** The person confirmed that both sides show `code`: marks the call verified on this side. */
+  confirmSafetyCode(code: string): boolean {
+    return this.#trust.confirm(code);
+  }
+
+  /** The call report (no addresses, SDP, credentials or chat): see docs/client.md. */
+  report(): Promise<CallReport> {
+    return this.#trust.report();
   }
 
   /** The current state. */
@@ -225,6 +247,7 @@ export class CallClient extends Emitter<CallClientEvents> {
     }
     this.#error = undefined;
     this.#state = 'idle';
+    this.#trust.begin();
     this.#setState('joining');
     const o = this.#options;
     const media = new LocalMedia({
@@ -446,6 +469,7 @@ export class CallClient extends Emitter<CallClientEvents> {
       ...o.peer,
     });
     this.#call = call;
+    this.#trust.watch(call, signaling.roomId);
     call.on('track', ({ track, stream }) => {
       if (this.#call !== call) return;
       if (!this.#remoteTracks.includes(track)) this.#remoteTracks.push(track);
@@ -482,17 +506,7 @@ export class CallClient extends Emitter<CallClientEvents> {
     if (ice.iceTransportPolicy !== 'relay' || this.#signaling !== signaling) return;
     const factory = this.#options.createPeerConnection ?? ((c) => new RTCPeerConnection(c));
     const result = await checkRelay(rtcConfig(ice), factory, this.#clock, this.#options.peer?.relayTimeoutMs ?? 10_000);
-    if (result === 'ok' || this.#signaling !== signaling) return;
-    this.#fail(
-      new ZeroRtcError(
-        'turn-failed',
-        {
-          refused: 'The TURN relay refused our credentials (401/403).',
-          unreachable: 'The TURN relay did not answer: no relay candidate.',
-          'no-path': 'The TURN relay allocated but relayed nothing (a refused peer address?).',
-        }[result],
-      ),
-    );
+    if (result !== 'ok' && this.#signaling === signaling) this.#fail(relayError(result));
   }
 
   #newStream(tracks: MediaStreamTrack[]): MediaStream | undefined {
@@ -544,6 +558,7 @@ export class CallClient extends Emitter<CallClientEvents> {
     if (this.#call) {
       this.#call.close();
       this.#call = undefined;
+      this.#trust.watch(undefined, undefined);
     }
     this.#lastStats = undefined;
     this.#remoteTracks = [];

@@ -7,6 +7,7 @@
  */
 import type { PeerConnectionFactory } from './call.ts';
 import type { Clock } from './clock.ts';
+import { ZeroRtcError } from './errors.ts';
 
 /**
  * - `ok`: the two connections connected through the relay
@@ -80,4 +81,14 @@ export function checkRelay(
     };
     negotiate().catch(() => finish('unreachable'));
   });
+}
+
+/** The `turn-failed` error a failed relay check ends the call with. */
+export function relayError(result: Exclude<RelayCheckResult, 'ok'>): ZeroRtcError {
+  const message = {
+    refused: 'The TURN relay refused our credentials (401/403).',
+    unreachable: 'The TURN relay did not answer: no relay candidate.',
+    'no-path': 'The TURN relay allocated but relayed nothing (a refused peer address?).',
+  }[result];
+  return new ZeroRtcError('turn-failed', message);
 }

@@ -36,10 +36,33 @@ export interface StatsSummary {
   readonly audioEnergyReceived: number;
 }
 
-type Stat = Record<string, unknown> & { type: string; id: string; timestamp: number };
+/** One entry of a stats report. */
+export type Stat = Record<string, unknown> & { type: string; id: string; timestamp: number };
 
 function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** A stats report as a map from id to entry. */
+export type StatsMap = ReadonlyMap<string, Stat>;
+
+/** Reads a stats report (the browser's, or any iterable of [id, entry]) into a map. */
+export function statsMap(report: RTCStatsReport | Iterable<[string, unknown]>): Map<string, Stat> {
+  const stats = new Map<string, Stat>();
+  for (const [id, value] of report as Iterable<[string, unknown]>) stats.set(id, value as Stat);
+  return stats;
+}
+
+/** The candidate pair ICE selected, if any. */
+export function selectedPair(stats: StatsMap, selectedPairId?: string): Stat | undefined {
+  let id = selectedPairId;
+  for (const s of stats.values()) {
+    if (id !== undefined) break;
+    if (s.type === 'transport' && typeof s['selectedCandidatePairId'] === 'string') id = s['selectedCandidatePairId'];
+  }
+  const pair = id !== undefined ? stats.get(id) : undefined;
+  // Firefox marks the pair instead of naming it on the transport.
+  return pair ?? [...stats.values()].find((s) => s.type === 'candidate-pair' && s['selected'] === true);
 }
 
 /** Summarizes a stats report; pass the previous summary to get rates. */
@@ -47,8 +70,7 @@ export function summarizeStats(
   report: RTCStatsReport | Iterable<[string, unknown]>,
   previous?: StatsSummary,
 ): StatsSummary {
-  const stats = new Map<string, Stat>();
-  for (const [id, value] of report as Iterable<[string, unknown]>) stats.set(id, value as Stat);
+  const stats = statsMap(report);
   let timestamp = 0;
   let bytesReceived = 0;
   let bytesSent = 0;
@@ -89,9 +111,7 @@ export function summarizeStats(
       selectedPairId = s['selectedCandidatePairId'];
     }
   }
-  let pair = selectedPairId !== undefined ? stats.get(selectedPairId) : undefined;
-  // Firefox marks the pair instead of naming it on the transport.
-  pair ??= [...stats.values()].find((s) => s.type === 'candidate-pair' && s['selected'] === true);
+  const pair = selectedPair(stats, selectedPairId);
   if (pair) {
     if (typeof pair['currentRoundTripTime'] === 'number') rttMs = pair['currentRoundTripTime'] * 1000;
     const local = stats.get(String(pair['localCandidateId']));

@@ -65,6 +65,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+if (process.argv[2] === 'report') {
+  const { runReport } = await import('../cli/report.ts');
+  process.exit(
+    runReport(
+      process.argv.slice(3),
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    ),
+  );
+}
+
 main().catch((err: unknown) => {
   process.stderr.write(`zerortc: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

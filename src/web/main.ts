@@ -12,6 +12,12 @@ import {
 import { BitrateGraph } from './bitrate-graph.ts';
 import type {} from './debug-handle.ts';
 import { pickStrings, type Strings } from './i18n.ts';
+import { setupMobile } from './mobile.ts';
+import { setupPrecall } from './precall.ts';
+import { setupReportButton } from './report-button.ts';
+import { setupSafetyPanel } from './safety-panel.ts';
+import { setupStatusBadge } from './status-badge.ts';
+import { translateTrust, trustStrings } from './trust-strings.ts';
 
 const SESSION_KEY = 'zerortc.session';
 
@@ -64,6 +70,13 @@ const graph = new BitrateGraph($<HTMLCanvasElement>('bitrateGraph'));
 
 // The page may live under a path (`/calls/`): the server's endpoints are next to it.
 const client = new CallClient({ server: new URL('.', location.href).href });
+const T = trustStrings(lang);
+translateTrust(document, T);
+setupSafetyPanel(client, T);
+setupStatusBadge(client, T);
+setupReportButton(client);
+setupPrecall(client, T, { mic: S.micDevice, camera: S.camDevice });
+setupMobile(client, remoteVideo);
 
 // ---- room from the URL or from a reload ----------------------------------------------------
 

@@ -35,6 +35,7 @@ import type {
   ThroughputResult,
   VerifyResult,
 } from './load-generator.ts';
+import { NODE_FLAGS } from '../src/server/node-flags.ts';
 import { loadVerdict, pct, table, type Memory, type Mode, type RoundResult, type Target } from './signaling-table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +51,8 @@ const { values: flags } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     profile: { type: 'string' },
     'zerortc-args': { type: 'string' },
+    'node-flags': { type: 'string' },
+    'baseline-node-flags': { type: 'string' },
     rounds: { type: 'string' },
     json: { type: 'string' },
   },
@@ -251,7 +254,12 @@ class ServerUnderTest {
 
   static async start(target: Target): Promise<ServerUnderTest> {
     const port = await freePort();
-    const node = [process.execPath, '--expose-gc', '--import', HOOK];
+    // ZeroRTC runs with the flags `npm start` gives it (src/server/node-flags.ts) unless told otherwise.
+    const v8Flags =
+      target === 'zerortc'
+        ? (flags['node-flags']?.split(' ') ?? [...NODE_FLAGS])
+        : (flags['baseline-node-flags']?.split(' ') ?? []);
+    const node = [process.execPath, ...v8Flags.filter((f) => f !== ''), '--expose-gc', '--import', HOOK];
     if (flags.profile !== undefined) {
       node.push('--cpu-prof', `--cpu-prof-dir=${flags.profile}`, `--cpu-prof-name=${target}-${Date.now()}.cpuprofile`);
     }
@@ -494,6 +502,10 @@ async function main(): Promise<void> {
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   log(`machine: ${cpus().length} x ${cpu}, Linux ${release()}, Node ${process.version}`);
+  log(
+    `node flags: ZeroRTC ${flags['node-flags'] ?? NODE_FLAGS.join(' ')}, ` +
+      `bare relay ${flags['baseline-node-flags'] ?? '(none)'}`,
+  );
   const load = await LoadGenerator.start();
   const report: { settings: Settings; results: RoundResult[] }[] = [];
   try {

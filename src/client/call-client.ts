@@ -12,6 +12,7 @@ import { Emitter } from './events.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
+import { startAtHalfSize } from './fast-start.ts';
 import { checkRelay } from './relay-check.ts';
 import { SignalingClient, type SignalingOptions, type SocketFactory } from './signaling-client.ts';
 import { summarizeStats, type StatsSummary } from './stats.ts';
@@ -446,6 +447,7 @@ export class CallClient extends Emitter<CallClientEvents> {
       ...o.peer,
     });
     this.#call = call;
+    startAtHalfSize(call.pc, this.#clock);
     call.on('track', ({ track, stream }) => {
       if (this.#call !== call) return;
       if (!this.#remoteTracks.includes(track)) this.#remoteTracks.push(track);

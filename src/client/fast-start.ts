@@ -14,10 +14,17 @@ import type { Clock } from './clock.ts';
 /** How long after `connected` the full size comes back. */
 export const FULL_SIZE_AFTER_MS = 2000;
 
+/** What is used of an RTCRtpSender. */
+export interface SenderLike {
+  readonly track: { readonly kind: string } | null;
+  getParameters(): RTCRtpSendParameters;
+  setParameters(parameters: RTCRtpSendParameters): Promise<void>;
+}
+
 /** What is used of an RTCPeerConnection (a subset, so that unit tests can hand a fake). */
 export interface SenderHost {
   readonly connectionState: RTCPeerConnectionState;
-  getSenders(): readonly Pick<RTCRtpSender, 'track' | 'getParameters' | 'setParameters'>[];
+  getSenders(): readonly SenderLike[];
   addEventListener(type: 'connectionstatechange', listener: () => void): void;
   removeEventListener(type: 'connectionstatechange', listener: () => void): void;
 }

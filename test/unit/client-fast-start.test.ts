@@ -29,7 +29,7 @@ class Host implements SenderHost {
   readonly senders = [new Sender('audio'), new Sender('video')];
   #listeners = new Set<() => void>();
   getSenders(): Sender[] {
-    return this.senders as unknown as Sender[];
+    return this.senders;
   }
   addEventListener(_type: 'connectionstatechange', listener: () => void): void {
     this.#listeners.add(listener);
@@ -48,7 +48,7 @@ describe('startAtHalfSize', () => {
     const clock = new FakeClock();
     const pc = new Host();
     const [audio, video] = pc.senders as [Sender, Sender];
-    startAtHalfSize(pc as unknown as SenderHost, clock);
+    startAtHalfSize(pc, clock);
     await settle();
     assert.equal(video.scale, 2);
     assert.equal(audio.applied.length, 0);

@@ -9,7 +9,16 @@ import { maskedFrame, readTimestamp, relayPayload, stampedFrame, timestampOffset
 import { RawClient } from './raw-client.ts';
 
 export type LoadRequest =
-  | { op: 'connect'; port: number; path: string; count: number; concurrency: number; timeoutMs: number }
+  | {
+      op: 'connect';
+      port: number;
+      path: string;
+      count: number;
+      concurrency: number;
+      timeoutMs: number;
+      /** Connections per source address (127.0.0.1, .2, ...): one address has ~28,000 ports. */
+      perSourceAddress: number;
+    }
   | { op: 'join'; rooms: number; window: number; timeoutMs: number }
   | { op: 'verify'; timeoutMs: number }
   | { op: 'throughput'; rooms: number; window: number; warmupMs: number; measureMs: number; serverPid: number }
@@ -60,6 +69,8 @@ export interface LatencyResult {
   p99Ms: number;
   maxMs: number;
   achievedRate: number;
+  /** Seconds over which `sent` went out (the CPU shares are over the same window). */
+  seconds: number;
   cpu: CpuShare;
   errors: number;
 }
@@ -164,6 +175,7 @@ async function connectAll(req: Extract<LoadRequest, { op: 'connect' }>): Promise
           req.port,
           req.path,
           Math.max(1, Math.min(10_000, deadline - performance.now())),
+          `127.0.0.${1 + Math.floor(index / req.perSourceAddress)}`,
         );
         c.onFrame = (prefix, length, payloadLength) => onFrame(index, prefix, length, payloadLength);
         c.onBatchEnd = () => onBatchEnd(index);
@@ -442,6 +454,7 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
     p99Ms: percentile(sorted, 99),
     maxMs: count > 0 ? sorted[count - 1]! : Number.NaN,
     achievedRate: sent / sendSeconds,
+    seconds: sendSeconds,
     cpu,
     errors,
   };

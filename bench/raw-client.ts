@@ -53,10 +53,13 @@ export class RawClient {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  /** Opens a WebSocket to ws://host:port/path; rejects on refusal or after `timeoutMs`. */
-  static open(host: string, port: number, path: string, timeoutMs: number): Promise<RawClient> {
+  /**
+   * Opens a WebSocket to ws://host:port/path from `localAddress`; rejects on refusal or after
+   * `timeoutMs`.
+   */
+  static open(host: string, port: number, path: string, timeoutMs: number, localAddress: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      const socket = connect({ host, port, noDelay: true, localAddress });
       const client = new RawClient(socket);
       const timer = setTimeout(() => {
         socket.destroy();

@@ -13,6 +13,7 @@ import { Emitter } from './events.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
+import { startAtHalfSize } from './fast-start.ts';
 import { checkRelay, relayError } from './relay-check.ts';
 import type { CallReport } from './report.ts';
 import type { SafetyCode } from './safety-code.ts';
@@ -470,6 +471,7 @@ export class CallClient extends Emitter<CallClientEvents> {
     });
     this.#call = call;
     this.#trust.watch(call, signaling.roomId);
+    startAtHalfSize(call.pc, this.#clock);
     call.on('track', ({ track, stream }) => {
       if (this.#call !== call) return;
       if (!this.#remoteTracks.includes(track)) this.#remoteTracks.push(track);

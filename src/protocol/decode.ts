@@ -3,7 +3,15 @@
  * ZeroRTC parses client frames, and nothing casts `JSON.parse` output to a message type.
  */
 import type { ErrorCode } from './errors.ts';
-import { MAX_ID_LENGTH, MAX_RESUME_LENGTH, type ClientMessage, type RelayCmd } from './messages.ts';
+import { SCAN_NOT_JSON, SCAN_NOT_OBJECT, scanObject, VALUE_NUMBER, VALUE_STRING, type Slots } from './json-scan.ts';
+import {
+  MAX_ID_LENGTH,
+  MAX_RESUME_LENGTH,
+  type ClientCmd,
+  type ClientMessage,
+  type RelayCmd,
+  type RelayMessage,
+} from './messages.ts';
 
 export interface DecodeError {
   readonly ok: false;
@@ -30,27 +38,147 @@ export type DecodeResult = Decoded | DecodeError;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
-function isRelayCmd(cmd: string): cmd is RelayCmd {
-  return cmd === 'offer' || cmd === 'answer' || cmd === 'candidate';
-}
-
 function fail(code: ErrorCode, detail: string, cmd?: string): DecodeError {
   return cmd === undefined ? { ok: false, code, detail } : { ok: false, code, detail, cmd };
 }
 
+// ---- bytes to strings ------------------------------------------------------------------------
+
+interface Utf8 {
+  decode(bytes: Uint8Array): string;
+}
+interface Utf8Encoder {
+  encode(text: string): Uint8Array;
+}
+// Both exist in every browser and in Node.js; the protocol module is built without DOM or Node types.
+const platform = globalThis as unknown as {
+  TextDecoder: new () => Utf8;
+  TextEncoder: new () => Utf8Encoder;
+};
+const utf8Decoder = new platform.TextDecoder();
+const utf8Encoder = new platform.TextEncoder();
+
+/** Node.js Buffers copy Latin-1 (so ASCII) bytes into a string without a view or a decoder. */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** The text of bytes start..end. Short ASCII text (every id in practice) takes the quickest way. */
+function utf8(b: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let ascii = true;
+    for (let i = start; i < end; i++) if (b[i]! >= 0x80) ascii = false;
+    if (ascii) {
+      if (typeof (b as Partial<Latin1Slicer>).latin1Slice === 'function') {
+        return (b as unknown as Latin1Slicer).latin1Slice(start, end);
+      }
+      return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+    }
+  }
+  return utf8Decoder.decode(b.subarray(start, end));
+}
+
+/**
+ * A relay message read from a frame's bytes. Its `msg` (a whole SDP, for an offer) becomes a
+ * string only when asked for: the server forwards the frame itself and never does, unless an id
+ * was a number and the frame must be re-serialised. A class, not an object literal with a getter:
+ * V8 builds those slowly.
+ */
+class ScannedRelay implements RelayMessage {
+  readonly cmd: RelayCmd;
+  readonly roomId: string;
+  readonly uid: string;
+  readonly remoteUid: string;
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  readonly #end: number;
+  readonly #escaped: boolean;
+
+  constructor(
+    cmd: RelayCmd,
+    roomId: string,
+    uid: string,
+    remoteUid: string,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    escaped: boolean,
+  ) {
+    this.cmd = cmd;
+    this.roomId = roomId;
+    this.uid = uid;
+    this.remoteUid = remoteUid;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+    this.#escaped = escaped;
+  }
+
+  get msg(): string {
+    return stringAt(this.#bytes, this.#start, this.#end, this.#escaped);
+  }
+
+  /** All five fields, `msg` included (a getter on the prototype is not serialised on its own). */
+  toJSON(): RelayMessage {
+    return { cmd: this.cmd, roomId: this.roomId, uid: this.uid, remoteUid: this.remoteUid, msg: this.msg };
+  }
+}
+
+/** A scanned string's value: its escapes, already checked by the scan, undone by JSON.parse. */
+function stringAt(b: Uint8Array, start: number, end: number, hasEscapes: boolean): string {
+  const raw = utf8(b, start, end);
+  return hasEscapes ? (JSON.parse(`"${raw}"`) as string) : raw;
+}
+
+// ---- the members the decoder reads -------------------------------------------------------------
+
+const CMD = 0;
+const ROOM_ID = 1;
+const UID = 2;
+const REMOTE_UID = 3;
+const MSG = 4;
+const RESUME = 5;
+const NAMES = ['cmd', 'roomId', 'uid', 'remoteUid', 'msg', 'resume'];
+const NAME_BYTES = NAMES.map((name) => utf8Encoder.encode(name));
+const CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate'];
+const CMD_BYTES = CMDS.map((cmd) => utf8Encoder.encode(cmd));
+
+/** Reused by every decode: decoding is synchronous, so no two decodes share it at once. */
+const slots: Slots = new Int32Array(NAMES.length * 4);
+
+function sameBytes(b: Uint8Array, start: number, end: number, want: Uint8Array): boolean {
+  if (end - start !== want.length) return false;
+  for (let i = 0; i < want.length; i++) if (b[start + i] !== want[i]) return false;
+  return true;
+}
+
+function slotOf(b: Uint8Array, start: number, end: number, hasEscapes: boolean): number {
+  if (hasEscapes) return NAMES.indexOf(stringAt(b, start, end, true));
+  const length = end - start;
+  if (length !== 3 && length !== 6 && length !== 9) return -1;
+  for (let k = 0; k < NAME_BYTES.length; k++) if (sameBytes(b, start, end, NAME_BYTES[k]!)) return k;
+  return -1;
+}
+
 type IdResult = { readonly id: string; readonly verbatim: boolean } | string;
 
-/** Reads a room name or uid: a string of 1..64 characters, or a number taken as its decimal string. */
-function readId(value: unknown, field: string): IdResult {
+/**
+ * Reads a room name or uid from its slot: a string of 1..64 characters, or a number taken as its
+ * decimal string.
+ */
+function readId(b: Uint8Array, slot: number, field: string): IdResult {
+  const kind = slots[slot * 4];
+  const start = slots[slot * 4 + 1]!;
+  const end = slots[slot * 4 + 2]!;
   let id: string;
   let verbatim = true;
-  if (typeof value === 'string') {
-    id = value;
-  } else if (typeof value === 'number' && Number.isFinite(value)) {
-    id = String(value);
+  if (kind === VALUE_STRING) {
+    id = stringAt(b, start, end, slots[slot * 4 + 3] === 1);
+  } else if (kind === VALUE_NUMBER && Number.isFinite(Number(utf8(b, start, end)))) {
+    id = String(Number(utf8(b, start, end)));
     verbatim = false;
   } else {
-    return value === undefined ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
+    return kind === 0 ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
   }
   if (id.length === 0 || id.length > MAX_ID_LENGTH) {
     return `"${field}" must be 1 to ${MAX_ID_LENGTH} characters long.`;
@@ -60,7 +188,8 @@ function readId(value: unknown, field: string): IdResult {
 }
 
 /**
- * Decodes one frame.
+ * Decodes one frame given as text (tests, tools). Bytes here mean a binary frame, which is
+ * refused; the server hands text frames as bytes to decodeClientFrame.
  * @param data a text frame's payload as a string, or a binary frame's bytes (always refused)
  * @param maxBytes the largest payload accepted
  * @param byteLength the payload's size in bytes, when `data` is text decoded from it
@@ -74,31 +203,53 @@ export function decodeClientMessage(
     return fail('too-large', `The frame is ${byteLength} bytes; the limit is ${maxBytes}.`);
   }
   if (typeof data !== 'string') return fail('bad-json', 'Binary frames are not accepted.');
+  return decodeClientFrame(utf8Encoder.encode(data), false, Number.POSITIVE_INFINITY);
+}
 
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return fail('bad-json', 'The frame is not valid JSON.');
+/**
+ * Decodes one frame as it came off the WebSocket: its payload bytes (valid UTF-8 for a text
+ * frame: the WebSocket layer checks it) and whether it was binary. Every byte is checked as
+ * `JSON.parse` would check it, but only the short identity fields become strings: the relayed
+ * `msg` is read from the bytes only if someone asks for it.
+ */
+export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxBytes: number): DecodeResult {
+  const b = payload;
+  if (b.byteLength > maxBytes) {
+    return fail('too-large', `The frame is ${b.byteLength} bytes; the limit is ${maxBytes}.`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail('bad-json', 'The frame is JSON but not an object.');
+  if (isBinary) return fail('bad-json', 'Binary frames are not accepted.');
+
+  const scan = scanObject(b, slots, slotOf);
+  if (scan === SCAN_NOT_JSON) return fail('bad-json', 'The frame is not valid JSON.');
+  if (scan === SCAN_NOT_OBJECT) return fail('bad-json', 'The frame is JSON but not an object.');
+
+  if (slots[CMD * 4] !== VALUE_STRING) return fail('bad-message', '"cmd" must be a string.');
+  const cmdStart = slots[CMD * 4 + 1]!;
+  const cmdEnd = slots[CMD * 4 + 2]!;
+  let cmd: ClientCmd | undefined;
+  if (slots[CMD * 4 + 3] === 0) {
+    for (let k = 0; k < CMDS.length; k++) if (sameBytes(b, cmdStart, cmdEnd, CMD_BYTES[k]!)) cmd = CMDS[k];
+  } else {
+    const text = stringAt(b, cmdStart, cmdEnd, true);
+    cmd = CMDS.find((known) => known === text);
   }
-  const frame = value as Record<string, unknown>;
-  const cmd = frame['cmd'];
-  if (typeof cmd !== 'string') return fail('bad-message', '"cmd" must be a string.');
-  if (cmd !== 'join' && cmd !== 'leave' && !isRelayCmd(cmd)) {
-    return fail('unknown-cmd', `"${cmd.slice(0, 32)}" is not a command.`, cmd.slice(0, 32));
+  if (cmd === undefined) {
+    const text = stringAt(b, cmdStart, cmdEnd, slots[CMD * 4 + 3] === 1).slice(0, 32);
+    return fail('unknown-cmd', `"${text}" is not a command.`, text);
   }
 
-  const roomId = readId(frame['roomId'], 'roomId');
+  const roomId = readId(b, ROOM_ID, 'roomId');
   if (typeof roomId === 'string') return fail('bad-message', roomId, cmd);
-  const uid = readId(frame['uid'], 'uid');
+  const uid = readId(b, UID, 'uid');
   if (typeof uid === 'string') return fail('bad-message', uid, cmd);
 
   if (cmd === 'join') {
-    const resume = frame['resume'];
-    if (resume !== undefined && (typeof resume !== 'string' || resume.length > MAX_RESUME_LENGTH)) {
+    const kind = slots[RESUME * 4];
+    let resume: string | undefined;
+    if (kind === VALUE_STRING) {
+      resume = stringAt(b, slots[RESUME * 4 + 1]!, slots[RESUME * 4 + 2]!, slots[RESUME * 4 + 3] === 1);
+    }
+    if (kind !== 0 && (resume === undefined || resume.length > MAX_RESUME_LENGTH)) {
       return fail('bad-message', `"resume" must be a string of at most ${MAX_RESUME_LENGTH} characters.`, cmd);
     }
     return {
@@ -115,21 +266,24 @@ export function decodeClientMessage(
     };
   }
 
-  const remoteUid = readId(frame['remoteUid'], 'remoteUid');
+  const remoteUid = readId(b, REMOTE_UID, 'remoteUid');
   if (typeof remoteUid === 'string') return fail('bad-message', remoteUid, cmd);
-  const msg = frame['msg'];
-  if (typeof msg !== 'string') {
-    return fail('bad-message', msg === undefined ? '"msg" is missing.' : '"msg" must be a string.', cmd);
+  const msgKind = slots[MSG * 4];
+  if (msgKind !== VALUE_STRING) {
+    return fail('bad-message', msgKind === 0 ? '"msg" is missing.' : '"msg" must be a string.', cmd);
   }
   return {
     ok: true,
-    message: {
+    message: new ScannedRelay(
       cmd,
-      roomId: roomId.id,
-      uid: uid.id,
-      remoteUid: remoteUid.id,
-      msg,
-    },
+      roomId.id,
+      uid.id,
+      remoteUid.id,
+      b,
+      slots[MSG * 4 + 1]!,
+      slots[MSG * 4 + 2]!,
+      slots[MSG * 4 + 3] === 1,
+    ),
     verbatim: roomId.verbatim && uid.verbatim && remoteUid.verbatim,
   };
 }

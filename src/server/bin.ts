@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `zerortc` command as installed (`npx zerortc`, `npm start`, the systemd unit): runs main
- * with the Node and V8 flags below. A shebang cannot carry flags portably (`env -S` is missing on
+ * with the Node and V8 flags of node-flags.ts. A shebang cannot carry flags portably (`env -S` is missing on
  * older systems and npm's Windows shims), so when flags are set this starts node once more with
  * them and stands by: it passes signals on and exits as the server does.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-
-/** Node and V8 flags the server runs with: the one place they are chosen. */
-export const NODE_FLAGS: readonly string[] = [];
+import { NODE_FLAGS } from './node-flags.ts';
 
 if (NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
   await import('./main.ts');

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, decodeClientMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import { CLOSE_CODES, decodeClientFrame, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import type { Config } from './config.ts';
 import { Connection, type PeerRef, type Work } from './connection.ts';
 import type { HandlerContext } from './handlers/context.ts';
@@ -98,7 +98,9 @@ export class Signaling implements HandlerContext {
     this.#heartbeat.add(conn);
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.#enqueue(conn, { kind: 'frame', data, isBinary });
+      // The usual case, nothing waiting: handle the frame at once, with no work item made for it.
+      if (conn.busy) conn.backlog.push({ kind: 'frame', data, isBinary });
+      else this.#runFrame(conn, data, isBinary);
     });
     ws.on('pong', () => {
       conn.awaitingPong = false;
@@ -138,7 +140,7 @@ export class Signaling implements HandlerContext {
       this.#remote(connId)?.replace(connId);
       return;
     }
-    conn.log.info({ roomId: conn.seat?.roomId, uid: conn.seat?.uid }, 'seat resumed by another connection');
+    conn.info({ roomId: conn.seat?.roomId, uid: conn.seat?.uid }, 'seat resumed by another connection');
     conn.seat = undefined;
     conn.peer = undefined;
     conn.ws.close(CLOSE_CODES.replaced, 'resumed elsewhere');
@@ -168,6 +170,29 @@ export class Signaling implements HandlerContext {
     this.#run(conn, work);
   }
 
+  /** A frame that waits on nothing: handled now; if it waits on the store, later work queues. */
+  #runFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#handleFrame(conn, data, isBinary);
+    } catch (err) {
+      conn.log.error({ err }, 'handler failed');
+    }
+    if (pending) this.#wait(conn, pending, { kind: 'frame', data, isBinary });
+  }
+
+  /** Holds the connection's later work until `pending` settles, then runs the backlog. */
+  #wait(conn: Connection, pending: Promise<void>, current: Work): void {
+    conn.busy = true;
+    pending
+      .catch((err: unknown) => this.#storeFailed(conn, err, current))
+      .finally(() => {
+        conn.busy = false;
+        const next = conn.backlog.shift();
+        if (next) this.#run(conn, next);
+      });
+  }
+
   /** Runs work until one item waits on the store; the rest waits in the backlog. */
   #run(conn: Connection, first: Work): void {
     let work: Work | undefined = first;
@@ -181,14 +206,7 @@ export class Signaling implements HandlerContext {
         conn.log.error({ err }, 'handler failed');
       }
       if (pending) {
-        conn.busy = true;
-        pending
-          .catch((err: unknown) => this.#storeFailed(conn, err, current))
-          .finally(() => {
-            conn.busy = false;
-            const next = conn.backlog.shift();
-            if (next) this.#run(conn, next);
-          });
+        this.#wait(conn, pending, current);
         return;
       }
       work = conn.backlog.shift();
@@ -197,7 +215,10 @@ export class Signaling implements HandlerContext {
 
   #handle(conn: Connection, work: Work): Promise<void> | undefined {
     if (work.kind === 'close') return this.#closed(conn, work.abnormal);
+    return this.#handleFrame(conn, work.data, work.isBinary);
+  }
 
+  #handleFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
     if (conn.bucket && !conn.bucket.take(this.#now())) {
       // One reply a second at most: a flood must not be answered by a flood. Every refused
       // frame is counted either way.
@@ -210,12 +231,7 @@ export class Signaling implements HandlerContext {
       return undefined;
     }
 
-    const { data, isBinary } = work;
-    const decoded = decodeClientMessage(
-      isBinary ? data : data.toString('utf8'),
-      this.config.maxMessageBytes,
-      data.byteLength,
-    );
+    const decoded = decodeClientFrame(data, isBinary, this.config.maxMessageBytes);
     if (!decoded.ok) {
       conn.sendError(decoded.code, decoded.detail, decoded.cmd);
       return undefined;
@@ -238,7 +254,7 @@ export class Signaling implements HandlerContext {
     conn.log.warn({ err }, 'room store unavailable');
     if (work.kind === 'close') return;
     // Only join and leave wait on the store; the frame decoded once already, so this is cheap.
-    const decoded = decodeClientMessage(work.data.toString('utf8'), Number.POSITIVE_INFINITY);
+    const decoded = decodeClientFrame(work.data, work.isBinary, Number.POSITIVE_INFINITY);
     conn.sendError('unavailable', undefined, decoded.ok ? decoded.message.cmd : undefined);
   }
 
@@ -260,7 +276,7 @@ export class Signaling implements HandlerContext {
     const change = await this.store.hold(roomId, uid, conn.id);
     if (!change) return;
     const graceSeconds = this.config.graceSeconds;
-    conn.log.info({ roomId, uid, graceSeconds }, 'peer dropped, seat held');
+    conn.info({ roomId, uid, graceSeconds }, 'peer dropped, seat held');
     if (change.peer) {
       const held = { uid, connId: conn.id, held: true };
       this.notify(change.peer.connId, { cmd: 'peer-reconnecting', remoteUid: uid, roomId, graceSeconds }, held);
@@ -291,7 +307,7 @@ export class Signaling implements HandlerContext {
   /** Once per heartbeat interval for each connection: ping it, or drop it after two missed pongs. */
   #beat(conn: Connection): void {
     if (conn.awaitingPong && ++conn.missedPongs >= 2) {
-      conn.log.info({ roomId: conn.seat?.roomId }, 'heartbeat missed, dropping');
+      conn.info({ roomId: conn.seat?.roomId }, 'heartbeat missed, dropping');
       conn.holdSeatOnClose = true;
       conn.ws.terminate();
       return;

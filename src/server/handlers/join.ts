@@ -34,7 +34,7 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
 
   if (outcome.kind === 'refused') {
     ctx.metrics.joins.inc({ result: 'refused' });
-    conn.log.info({ roomId, uid, code: outcome.code }, 'join refused');
+    conn.info({ roomId, uid, code: outcome.code }, 'join refused');
     conn.sendError(outcome.code, undefined, 'join');
     return;
   }
@@ -55,7 +55,7 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
   if (outcome.wasHeld) ctx.cancelGrace(roomId, uid);
 
   ctx.metrics.joins.inc({ result: resumed ? 'resumed' : 'seated' });
-  conn.log.info({ roomId, uid, resumed, withPeer: peer !== undefined }, resumed ? 'seat resumed' : 'peer joined');
+  conn.info({ roomId, uid, resumed, withPeer: peer !== undefined }, resumed ? 'seat resumed' : 'peer joined');
 
   conn.send({
     cmd: 'joined',

@@ -11,7 +11,7 @@ export async function leaveSeat(ctx: HandlerContext, conn: Connection, reason: s
   conn.resumeToken = undefined;
   const change = await ctx.store.leave(seat.roomId, seat.uid, conn.id);
   if (!change) return;
-  conn.log.info({ roomId: seat.roomId, uid: seat.uid, reason }, 'peer left');
+  conn.info({ roomId: seat.roomId, uid: seat.uid, reason }, 'peer left');
   if (change.peer) {
     ctx.notify(change.peer.connId, { cmd: 'peer-leave', remoteUid: seat.uid, roomId: seat.roomId }, null);
   }

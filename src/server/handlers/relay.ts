@@ -29,5 +29,5 @@ export function handleRelay(
     return;
   }
   ctx.deliver(peer.connId, verbatim ? frame : JSON.stringify(msg));
-  ctx.metrics.relayed.inc();
+  ctx.metrics.countRelayed();
 }

@@ -9,6 +9,7 @@ import { PeerCall, type PeerConnectionFactory } from './call.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
+import { requestIceServers } from './ice-request.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
@@ -107,6 +108,8 @@ export interface JoinOptions {
   readonly uid?: string;
   /** A resume credential kept from an earlier `session` event. */
   readonly resume?: string;
+  /** A room token, for a server that admits invited people only (docs/access.md). */
+  readonly token?: string;
 }
 
 function randomUid(): string {
@@ -160,6 +163,7 @@ export class CallClient extends Emitter<CallClientEvents> {
       clock: this.#clock,
       ...(options.fetch && { fetch: options.fetch }),
       onUpdate: (config) => this.#call?.setConfiguration(rtcConfig(config)),
+      request: () => this.#signaling && requestIceServers(this.#signaling, this.#clock),
     });
   }
 
@@ -273,7 +277,8 @@ export class CallClient extends Emitter<CallClientEvents> {
       },
     );
     // Signaling and media start together: joining does not wait for the camera.
-    signaling.join(roomId, options.uid ?? randomUid(), options.resume);
+    this.#ice.token = options.token;
+    signaling.join(roomId, options.uid ?? randomUid(), options.resume, options.token);
     // Joins the fetch the first attempt started.
     const iceReady = this.#ice.refresh();
     this.#iceReady = iceReady;

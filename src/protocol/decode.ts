@@ -3,7 +3,7 @@
  * ZeroRTC parses client frames, and nothing casts `JSON.parse` output to a message type.
  */
 import type { ErrorCode } from './errors.ts';
-import { MAX_ID_LENGTH, MAX_RESUME_LENGTH, type ClientMessage, type RelayCmd } from './messages.ts';
+import { MAX_ID_LENGTH, MAX_RESUME_LENGTH, MAX_TOKEN_LENGTH, type ClientMessage, type RelayCmd } from './messages.ts';
 
 export interface DecodeError {
   readonly ok: false;
@@ -38,10 +38,10 @@ function fail(code: ErrorCode, detail: string, cmd?: string): DecodeError {
   return cmd === undefined ? { ok: false, code, detail } : { ok: false, code, detail, cmd };
 }
 
-type IdResult = { readonly id: string; readonly verbatim: boolean } | string;
+export type IdResult = { readonly id: string; readonly verbatim: boolean } | string;
 
-/** Reads a room name or uid: a string of 1..64 characters, or a number taken as its decimal string. */
-function readId(value: unknown, field: string): IdResult {
+/** Reads a room name or uid: a string of 1..64 characters, or a number taken as its decimal string; a string is the problem. */
+export function readId(value: unknown, field: string): IdResult {
   let id: string;
   let verbatim = true;
   if (typeof value === 'string') {
@@ -87,7 +87,7 @@ export function decodeClientMessage(
   const frame = value as Record<string, unknown>;
   const cmd = frame['cmd'];
   if (typeof cmd !== 'string') return fail('bad-message', '"cmd" must be a string.');
-  if (cmd !== 'join' && cmd !== 'leave' && !isRelayCmd(cmd)) {
+  if (cmd !== 'join' && cmd !== 'leave' && cmd !== 'ice-servers' && !isRelayCmd(cmd)) {
     return fail('unknown-cmd', `"${cmd.slice(0, 32)}" is not a command.`, cmd.slice(0, 32));
   }
 
@@ -101,13 +101,17 @@ export function decodeClientMessage(
     if (resume !== undefined && (typeof resume !== 'string' || resume.length > MAX_RESUME_LENGTH)) {
       return fail('bad-message', `"resume" must be a string of at most ${MAX_RESUME_LENGTH} characters.`, cmd);
     }
+    const token = frame['token'];
+    if (token !== undefined && (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH)) {
+      return fail('bad-message', `"token" must be a string of at most ${MAX_TOKEN_LENGTH} characters.`, cmd);
+    }
     return {
       ok: true,
-      message: { cmd, roomId: roomId.id, uid: uid.id, resume },
+      message: { cmd, roomId: roomId.id, uid: uid.id, resume, token },
       verbatim: roomId.verbatim && uid.verbatim,
     };
   }
-  if (cmd === 'leave') {
+  if (cmd === 'leave' || cmd === 'ice-servers') {
     return {
       ok: true,
       message: { cmd, roomId: roomId.id, uid: uid.id },

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { createAccess } from './access.ts';
 import { HARD_FRAME_LIMIT, type Config } from './config.ts';
 import { createHttpHandler } from './http.ts';
 import type { Logger } from './logger.ts';
@@ -59,8 +60,11 @@ export function createApp(config: Config, deps: AppDeps): App {
     connections: () => hub.connections.size,
     rooms: () => store.roomCount(),
   });
+  // One door for both sides: a failed token check over HTTP counts against the WebSocket too.
+  const access = createAccess(config, now);
   const hub = new Signaling({
     config,
+    access,
     store,
     metrics,
     log,
@@ -72,6 +76,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     config,
     metrics,
     now,
+    access,
     ready: async () => closing === undefined && (await store.ready()),
     ...(deps.webRoot !== undefined && { webRoot: deps.webRoot }),
   });

@@ -6,9 +6,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, decodeClientMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import { clientIp, createAccess, type Access } from './access.ts';
 import type { Config } from './config.ts';
 import { Connection, type PeerRef, type Work } from './connection.ts';
 import type { HandlerContext } from './handlers/context.ts';
+import { handleIceServers } from './handlers/ice-servers.ts';
 import { handleJoin } from './handlers/join.ts';
 import { handleLeave, leaveSeat } from './handlers/leave.ts';
 import { handleRelay } from './handlers/relay.ts';
@@ -34,6 +36,8 @@ export interface SignalingOptions {
   readonly nodeId?: string;
   readonly now?: () => number;
   readonly bus?: Bus;
+  /** Room tokens and failed-check limits, shared with the HTTP side. */
+  readonly access?: Access;
 }
 
 const ABNORMAL_CLOSE = 1006;
@@ -44,6 +48,7 @@ export class Signaling implements HandlerContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly connections = new Map<string, Connection>();
+  readonly access: Access;
   bus: Bus | undefined;
 
   readonly #nodeId: string;
@@ -64,6 +69,7 @@ export class Signaling implements HandlerContext {
     this.bus = options.bus;
     this.#nodeId = options.nodeId ?? 'n';
     this.#now = options.now ?? Date.now;
+    this.access = options.access ?? createAccess(this.config, this.#now);
     this.#heartbeat = new Heartbeat(this.config.heartbeatSeconds * 1000, (conn) => this.#beat(conn));
   }
 
@@ -72,7 +78,7 @@ export class Signaling implements HandlerContext {
     // An error listener first: a socket error must never become an uncaught exception.
     ws.on('error', (err) => this.log.debug({ err }, 'socket error'));
 
-    const ip = this.#clientIp(req);
+    const ip = clientIp(req, this.config.trustProxy);
     const id = `${this.#nodeId}${(this.#nextId++).toString(36)}`;
     const { rateLimit, rateBurst } = this.config;
     const bucket = rateLimit > 0 ? new TokenBucket(rateLimit, rateBurst, this.#now()) : undefined;
@@ -231,6 +237,9 @@ export class Signaling implements HandlerContext {
       case 'candidate':
         handleRelay(this, conn, message, data, decoded.verbatim);
         return undefined;
+      case 'ice-servers':
+        handleIceServers(this, conn, message);
+        return undefined;
     }
   }
 
@@ -298,15 +307,6 @@ export class Signaling implements HandlerContext {
     }
     conn.awaitingPong = true;
     conn.ws.ping();
-  }
-
-  #clientIp(req: IncomingMessage): string {
-    if (this.config.trustProxy) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
-      if (last) return last;
-    }
-    return req.socket.remoteAddress ?? 'unknown';
   }
 
   // ---- shutdown ----------------------------------------------------------------------------

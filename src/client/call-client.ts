@@ -277,8 +277,9 @@ export class CallClient extends Emitter<CallClientEvents> {
       },
     );
     // Signaling and media start together: joining does not wait for the camera.
-    this.#ice.token = options.token;
-    signaling.join(roomId, options.uid ?? randomUid(), options.resume, options.token);
+    const uid = options.uid ?? randomUid();
+    this.#ice.token = options.token === undefined ? undefined : { token: options.token, room: roomId, uid };
+    signaling.join(roomId, uid, options.resume, options.token);
     // Joins the fetch the first attempt started.
     const iceReady = this.#ice.refresh();
     this.#iceReady = iceReady;

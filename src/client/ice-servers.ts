@@ -76,7 +76,7 @@ export class IceServerProvider {
   #timer: TimerHandle;
   #inflight: Promise<IceConfig> | undefined;
   #stopped = false;
-  #token: string | undefined;
+  #token: { readonly token: string; readonly room: string; readonly uid: string } | undefined;
   readonly #options: IceServerProviderOptions;
   readonly #clock: Clock;
   readonly #fetch: FetchLike;
@@ -88,8 +88,11 @@ export class IceServerProvider {
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   }
 
-  /** The room token sent as `Authorization: Bearer` with the fetch (docs/access.md); undefined = none. */
-  set token(token: string | undefined) {
+  /**
+   * A room token to send as `Authorization: Bearer` with the fetch, with the room and uid it is
+   * for (docs/access.md); undefined = none.
+   */
+  set token(token: { readonly token: string; readonly room: string; readonly uid: string } | undefined) {
     this.#token = token;
   }
 
@@ -126,9 +129,13 @@ export class IceServerProvider {
       if (asked !== undefined) {
         parsed = parseIceConfig(await asked);
       } else {
-        const headers = this.#token === undefined ? undefined : { Authorization: `Bearer ${this.#token}` };
+        const auth = this.#token;
+        const url = auth
+          ? `${this.#options.url}?room=${encodeURIComponent(auth.room)}&uid=${encodeURIComponent(auth.uid)}`
+          : this.#options.url;
+        const headers = auth && { Authorization: `Bearer ${auth.token}` };
         // A refused token (401) keeps the credentials we have rather than replacing them with none.
-        const res = await this.#fetch(this.#options.url, { cache: 'no-store', ...(headers && { headers }) });
+        const res = await this.#fetch(url, { cache: 'no-store', ...(headers && { headers }) });
         parsed = res.ok ? parseIceConfig(await res.json()) : undefined;
       }
       if (parsed && !this.#stopped) {

@@ -107,7 +107,7 @@ export function decodeClientMessage(
     }
     return {
       ok: true,
-      message: { cmd, roomId: roomId.id, uid: uid.id, resume, token },
+      message: { cmd, roomId: roomId.id, uid: uid.id, resume, ...(token !== undefined && { token }) },
       verbatim: roomId.verbatim && uid.verbatim,
     };
   }

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readId } from '../protocol/index.ts';
 import { clientIp, type Access } from './access.ts';
-import { invite, parseTtl, randomRoomId, type Refusal } from './auth.ts';
+import { invite, parseTtl, randomRoomId, refusal, type Refusal } from './auth.ts';
 import type { Config } from './config.ts';
 import { corsHeaders, json } from './http-reply.ts';
 import { iceServersFor } from './turn.ts';
@@ -64,9 +64,10 @@ function unauthorized(
 }
 
 /**
- * `GET /api/ice-servers`. Open server: as SPEC §2. Closed server: no token, STUN only; a valid
- * room token (any room), TURN credentials too; a bad one, 401, so that a client keeps the
- * credentials it has instead of replacing them with none.
+ * `GET /api/ice-servers`. Open server: as SPEC §2. Closed server: no token, STUN only; a room
+ * token valid for the room in `?room=` (and for the `?uid=` given, when it names a `sub`), TURN
+ * credentials too; anything else, 401, so that a client keeps the credentials it has instead of
+ * replacing them with none.
  */
 export async function iceServers(deps: AccessDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { config, access } = deps;
@@ -81,7 +82,11 @@ export async function iceServers(deps: AccessDeps, req: IncomingMessage, res: Se
     return;
   }
   if (overLimit(deps, req, res)) return;
-  const verified = await access.auth.verify(token);
+  const query = new URL(req.url ?? '/', 'http://x').searchParams;
+  const room = query.get('room');
+  const uid = query.get('uid');
+  const verified =
+    room === null ? refusal('wrong-room') : await access.auth.verify(token, { room, ...(uid !== null && { uid }) });
   if (!verified.ok) {
     unauthorized(deps, req, res, `No TURN credentials: ${verified.detail}`, cors, verified);
     return;

@@ -54,7 +54,7 @@ export function createHttpHandler(deps: HttpDeps): Handler {
       iceServersPreflight(deps.config, req, res);
       return;
     }
-    if (method !== 'GET' && method !== 'HEAD') {
+    if ((method !== 'GET' && method !== 'HEAD') || path === '/api/rooms') {
       json(res, 405, { error: 'method not allowed' }, { Allow: path === '/api/rooms' ? 'POST' : 'GET, HEAD' });
       return;
     }

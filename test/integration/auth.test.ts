@@ -5,7 +5,7 @@
  * credential do get; the limit on failed checks per address; tokens never logged.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { connectClient, type Frame, type TestClient } from '../helpers/client.ts';
@@ -26,7 +26,7 @@ type Claims = { room?: unknown; exp?: unknown; nbf?: unknown; sub?: unknown; nam
 
 function sign(
   claims: Claims,
-  key: Uint8Array | CryptoKey | import('node:crypto').KeyObject = enc(SECRET),
+  key: Uint8Array | KeyObject = enc(SECRET),
   alg = 'HS256',
 ) {
   return new SignJWT(claims as Record<string, unknown>).setProtectedHeader({ alg, typ: 'JWT' }).sign(key);

@@ -34,7 +34,7 @@ export function createHttpHandler(deps: HttpDeps): Handler {
         setHeaders(res, pathname) {
           for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
           // The call page's document; other files in the web root (test fixtures) keep their own ways.
-          if (pathname === '/index.html') res.setHeader('Content-Security-Policy', PAGE_CSP);
+          if (pathname === '/' || pathname === '/index.html') res.setHeader('Content-Security-Policy', PAGE_CSP);
         },
       })
     : (_req, res) => {

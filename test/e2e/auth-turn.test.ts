@@ -38,7 +38,7 @@ function gatherRelay(page: Page): Promise<string> {
         pc.onicecandidate = (ev) => {
           if (ev.candidate?.type === 'relay') resolve('relay');
         };
-        pc.onicecandidateerror = (ev) => resolve(`error ${(ev as RTCPeerConnectionIceErrorEvent).errorCode}`);
+        pc.onicecandidateerror = (ev) => resolve(`error ${ev.errorCode}`);
         pc.onicegatheringstatechange = () => {
           if (pc.iceGatheringState === 'complete') setTimeout(() => resolve('no relay candidate'), 100);
         };

@@ -24,11 +24,7 @@ const nowS = (): number => Math.floor(clock / 1000);
 
 type Claims = { room?: unknown; exp?: unknown; nbf?: unknown; sub?: unknown; name?: unknown };
 
-function sign(
-  claims: Claims,
-  key: Uint8Array | KeyObject = enc(SECRET),
-  alg = 'HS256',
-) {
+function sign(claims: Claims, key: Uint8Array | KeyObject = enc(SECRET), alg = 'HS256') {
   return new SignJWT(claims as Record<string, unknown>).setProtectedHeader({ alg, typ: 'JWT' }).sign(key);
 }
 function enc(text: string): Uint8Array {

@@ -9,23 +9,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { connectClient, type TestClient } from '../helpers/client.ts';
+import { prng } from '../helpers/prng.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const SECRET = randomBytes(32).toString('hex');
 const KEY = new TextEncoder().encode(SECRET);
 const ATTEMPTS = 2000;
 const CONNECTIONS = 20;
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 

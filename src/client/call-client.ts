@@ -10,6 +10,7 @@ import { CallTrust } from './call-trust.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
+import { requestIceServers } from './ice-request.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
@@ -113,6 +114,8 @@ export interface JoinOptions {
   readonly uid?: string;
   /** A resume credential kept from an earlier `session` event. */
   readonly resume?: string;
+  /** A room token, for a server that admits invited people only (docs/access.md). */
+  readonly token?: string;
 }
 
 function randomUid(): string {
@@ -167,6 +170,7 @@ export class CallClient extends Emitter<CallClientEvents> {
       clock: this.#clock,
       ...(options.fetch && { fetch: options.fetch }),
       onUpdate: (config) => this.#call?.setConfiguration(rtcConfig(config)),
+      request: () => this.#signaling && requestIceServers(this.#signaling, this.#clock),
     });
     this.#trust = new CallTrust(this, this.#clock, (code) => this.emit('safety-code', code));
   }
@@ -297,7 +301,9 @@ export class CallClient extends Emitter<CallClientEvents> {
       },
     );
     // Signaling and media start together: joining does not wait for the camera.
-    signaling.join(roomId, options.uid ?? randomUid(), options.resume);
+    const uid = options.uid ?? randomUid();
+    this.#ice.token = options.token === undefined ? undefined : { token: options.token, room: roomId, uid };
+    signaling.join(roomId, uid, options.resume, options.token);
     // Joins the fetch the first attempt started.
     const iceReady = this.#ice.refresh();
     this.#iceReady = iceReady;

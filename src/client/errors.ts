@@ -1,3 +1,5 @@
+import type { AuthReason } from '../protocol/messages.ts';
+
 /**
  * Typed errors of the client library. Every error a person can meet has a stable `code`; the
  * call page maps codes to words (see src/web/i18n.ts and docs/client.md).
@@ -42,16 +44,23 @@ export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 export class ZeroRtcError extends Error {
   /** Stable code to switch on. */
   readonly code: ClientErrorCode;
+  /**
+   * With `unauthorized` from the server: which room-token check failed (`no-token`, `expired`,
+   * `wrong-room`, `seat-taken`... see docs/access.md), so that a page can say it in words.
+   */
+  readonly reason: AuthReason | undefined;
 
   /**
    * @param code stable code
    * @param message an English sentence for logs; pages show their own words for `code`
    * @param cause the underlying error, if any
+   * @param reason the server's `reason` of an `unauthorized` refusal
    */
-  constructor(code: ClientErrorCode, message: string, cause?: unknown) {
+  constructor(code: ClientErrorCode, message: string, cause?: unknown, reason?: AuthReason) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ZeroRtcError';
     this.code = code;
+    this.reason = reason;
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * ICE servers from `GET /api/ice-servers`: fetched before each (re)connection and again before
  * the TURN credentials' `ttl` runs out; every new set is handed to the listener (the call applies
- * it with `setConfiguration`).
+ * it with `setConfiguration`). On a server with room tokens the fetch carries the token, and a
+ * seated member asks over its signaling connection instead (`request`), so that its credentials
+ * stay fresh after the token expired.
  */
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 
@@ -16,7 +18,7 @@ export interface IceConfig {
 /** The fetch function the provider uses (the browser's by default). */
 export type FetchLike = (
   url: string,
-  init?: { cache?: RequestCache },
+  init?: { cache?: RequestCache; headers?: Record<string, string> },
 ) => Promise<{
   readonly ok: boolean;
   readonly status: number;
@@ -61,6 +63,11 @@ export interface IceServerProviderOptions {
   readonly clock?: Clock;
   /** Called with every newly fetched configuration. */
   readonly onUpdate?: (config: IceConfig) => void;
+  /**
+   * Another source tried first: a promise of an answer shaped like the endpoint's (the call asks
+   * its seated signaling connection), or `undefined` to fetch the URL.
+   */
+  readonly request?: () => Promise<unknown> | undefined;
 }
 
 /** Fetches and refreshes the ICE configuration. */
@@ -69,6 +76,7 @@ export class IceServerProvider {
   #timer: TimerHandle;
   #inflight: Promise<IceConfig> | undefined;
   #stopped = false;
+  #token: { readonly token: string; readonly room: string; readonly uid: string } | undefined;
   readonly #options: IceServerProviderOptions;
   readonly #clock: Clock;
   readonly #fetch: FetchLike;
@@ -78,6 +86,14 @@ export class IceServerProvider {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  /**
+   * A room token to send as `Authorization: Bearer` with the fetch, with the room and uid it is
+   * for (docs/access.md); undefined = none.
+   */
+  set token(token: { readonly token: string; readonly room: string; readonly uid: string } | undefined) {
+    this.#token = token;
   }
 
   /** The last configuration fetched (the fallback before the first answer). */
@@ -108,8 +124,20 @@ export class IceServerProvider {
   async #load(): Promise<IceConfig> {
     let ok = false;
     try {
-      const res = await this.#fetch(this.#options.url, { cache: 'no-store' });
-      const parsed = res.ok ? parseIceConfig(await res.json()) : undefined;
+      const asked = this.#options.request?.();
+      let parsed: IceConfig | undefined;
+      if (asked !== undefined) {
+        parsed = parseIceConfig(await asked);
+      } else {
+        const auth = this.#token;
+        const url = auth
+          ? `${this.#options.url}?room=${encodeURIComponent(auth.room)}&uid=${encodeURIComponent(auth.uid)}`
+          : this.#options.url;
+        const headers = auth && { Authorization: `Bearer ${auth.token}` };
+        // A refused token (401) keeps the credentials we have rather than replacing them with none.
+        const res = await this.#fetch(url, { cache: 'no-store', ...(headers && { headers }) });
+        parsed = res.ok ? parseIceConfig(await res.json()) : undefined;
+      }
       if (parsed && !this.#stopped) {
         this.#current = parsed;
         this.#options.onUpdate?.(parsed);

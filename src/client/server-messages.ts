@@ -2,7 +2,7 @@
  * Decodes frames from the signaling server into typed messages, once, at the edge. Unknown
  * commands and malformed frames give `undefined` and are ignored, as the tutorial's client does.
  */
-import type { ServerMessage } from '../protocol/messages.ts';
+import { AUTH_REASONS, type AuthReason, type IceServerEntry, type ServerMessage } from '../protocol/messages.ts';
 
 function str(v: unknown): v is string {
   return typeof v === 'string';
@@ -71,6 +71,16 @@ export function decodeServerMessage(data: unknown): ServerMessage | undefined {
         code: f['code'] as never,
         message: str(f['message']) ? f['message'] : '',
         ...(str(f['request']) && { request: f['request'] }),
+        ...(AUTH_REASONS.includes(f['reason'] as AuthReason) && { reason: f['reason'] as AuthReason }),
+      };
+    case 'ice-servers':
+      if (!Array.isArray(f['iceServers'])) return undefined;
+      // Checked entry by entry where it is used (parseIceConfig), as the HTTP answer is.
+      return {
+        cmd: 'ice-servers',
+        iceServers: f['iceServers'] as IceServerEntry[],
+        iceTransportPolicy: f['iceTransportPolicy'] === 'relay' ? 'relay' : 'all',
+        ttl: typeof f['ttl'] === 'number' ? f['ttl'] : 0,
       };
     default:
       return undefined;

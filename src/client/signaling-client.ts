@@ -89,6 +89,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #roomId = '';
   #uid = '';
   #resume: string | undefined;
+  #token: string | undefined;
   #graceMs = 0;
   #attempt = 0;
   #everJoined = false;
@@ -137,12 +138,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /**
    * Connects and joins `roomId` as `uid`.
    * @param resume a credential from an earlier `joined` (for example kept across a page reload)
+   * @param token a room token, for a server that admits invited people only (docs/access.md)
    */
-  join(roomId: string, uid: string, resume?: string): void {
+  join(roomId: string, uid: string, resume?: string, token?: string): void {
     if (this.#state !== 'idle' && this.#state !== 'closed') throw new Error('join() called twice');
     this.#roomId = roomId;
     this.#uid = uid;
     this.#resume = resume;
+    this.#token = token;
     this.#attempt = 0;
     this.#everJoined = false;
     this.#setState('connecting');
@@ -203,6 +206,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
           roomId: this.#roomId,
           uid: this.#uid,
           ...(this.#resume !== undefined && { resume: this.#resume }),
+          // Sent on a resume too: the server lets the resume credential stand for an expired one.
+          ...(this.#token !== undefined && { token: this.#token }),
         }),
       );
     };
@@ -228,7 +233,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
     if (message.cmd === 'error' && message.request === 'join') {
       if (FATAL_JOIN_ERRORS.has(message.code)) {
-        this.#fail(new ZeroRtcError(clientCodeForServerError(message.code), message.message));
+        this.#fail(
+          new ZeroRtcError(clientCodeForServerError(message.code), message.message, undefined, message.reason),
+        );
         return;
       }
       if (message.code === 'unavailable') {

@@ -5,8 +5,10 @@
 import type { ErrorCode } from './errors.ts';
 import { SCAN_NOT_JSON, SCAN_NOT_OBJECT, scanObject, VALUE_NUMBER, VALUE_STRING, type Slots } from './json-scan.ts';
 import {
+  CLIENT_CMDS,
   MAX_ID_LENGTH,
   MAX_RESUME_LENGTH,
+  MAX_TOKEN_LENGTH,
   type ClientCmd,
   type ClientMessage,
   type RelayCmd,
@@ -138,9 +140,10 @@ const UID = 2;
 const REMOTE_UID = 3;
 const MSG = 4;
 const RESUME = 5;
-const NAMES = ['cmd', 'roomId', 'uid', 'remoteUid', 'msg', 'resume'];
+const TOKEN = 6;
+const NAMES = ['cmd', 'roomId', 'uid', 'remoteUid', 'msg', 'resume', 'token'];
 const NAME_BYTES = NAMES.map((name) => utf8Encoder.encode(name));
-const CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate'];
+const CMDS: readonly ClientCmd[] = CLIENT_CMDS;
 const CMD_BYTES = CMDS.map((cmd) => utf8Encoder.encode(cmd));
 
 /** Reused by every decode: decoding is synchronous, so no two decodes share it at once. */
@@ -155,36 +158,59 @@ function sameBytes(b: Uint8Array, start: number, end: number, want: Uint8Array):
 function slotOf(b: Uint8Array, start: number, end: number, hasEscapes: boolean): number {
   if (hasEscapes) return NAMES.indexOf(stringAt(b, start, end, true));
   const length = end - start;
-  if (length !== 3 && length !== 6 && length !== 9) return -1;
+  if (length !== 3 && length !== 5 && length !== 6 && length !== 9) return -1;
   for (let k = 0; k < NAME_BYTES.length; k++) if (sameBytes(b, start, end, NAME_BYTES[k]!)) return k;
   return -1;
 }
 
-type IdResult = { readonly id: string; readonly verbatim: boolean } | string;
+export type IdResult = { readonly id: string; readonly verbatim: boolean } | string;
 
-/**
- * Reads a room name or uid from its slot: a string of 1..64 characters, or a number taken as its
- * decimal string.
- */
-function readId(b: Uint8Array, slot: number, field: string): IdResult {
-  const kind = slots[slot * 4];
-  const start = slots[slot * 4 + 1]!;
-  const end = slots[slot * 4 + 2]!;
-  let id: string;
-  let verbatim = true;
-  if (kind === VALUE_STRING) {
-    id = stringAt(b, start, end, slots[slot * 4 + 3] === 1);
-  } else if (kind === VALUE_NUMBER && Number.isFinite(Number(utf8(b, start, end)))) {
-    id = String(Number(utf8(b, start, end)));
-    verbatim = false;
-  } else {
-    return kind === 0 ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
-  }
+/** The checks every room name and uid passes, wherever it came from; a string is the problem. */
+function checkId(id: string, verbatim: boolean, field: string): IdResult {
   if (id.length === 0 || id.length > MAX_ID_LENGTH) {
     return `"${field}" must be 1 to ${MAX_ID_LENGTH} characters long.`;
   }
   if (CONTROL_CHARS.test(id)) return `"${field}" must not contain control characters.`;
   return { id, verbatim };
+}
+
+/**
+ * Reads a room name or uid given as a value (an HTTP body, a command-line option): a string of
+ * 1..64 characters, or a number taken as its decimal string; a string is the problem.
+ */
+export function readId(value: unknown, field: string): IdResult {
+  if (typeof value === 'string') return checkId(value, true, field);
+  if (typeof value === 'number' && Number.isFinite(value)) return checkId(String(value), false, field);
+  return value === undefined ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
+}
+
+/** Reads a room name or uid from its slot of the scanned frame, as {@link readId} does. */
+function readIdSlot(b: Uint8Array, slot: number, field: string): IdResult {
+  const kind = slots[slot * 4];
+  const start = slots[slot * 4 + 1]!;
+  const end = slots[slot * 4 + 2]!;
+  if (kind === VALUE_STRING) return checkId(stringAt(b, start, end, slots[slot * 4 + 3] === 1), true, field);
+  if (kind === VALUE_NUMBER && Number.isFinite(Number(utf8(b, start, end)))) {
+    return checkId(String(Number(utf8(b, start, end))), false, field);
+  }
+  return kind === 0 ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
+}
+
+/** An optional string member of at most `max` characters: undefined, the string, or the problem. */
+function optionalString(
+  b: Uint8Array,
+  slot: number,
+  field: string,
+  max: number,
+): { readonly value: string | undefined } | string {
+  const kind = slots[slot * 4];
+  if (kind === 0) return { value: undefined };
+  const value =
+    kind === VALUE_STRING
+      ? stringAt(b, slots[slot * 4 + 1]!, slots[slot * 4 + 2]!, slots[slot * 4 + 3] === 1)
+      : undefined;
+  if (value === undefined || value.length > max) return `"${field}" must be a string of at most ${max} characters.`;
+  return { value };
 }
 
 /**
@@ -238,27 +264,29 @@ export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxByt
     return fail('unknown-cmd', `"${text}" is not a command.`, text);
   }
 
-  const roomId = readId(b, ROOM_ID, 'roomId');
+  const roomId = readIdSlot(b, ROOM_ID, 'roomId');
   if (typeof roomId === 'string') return fail('bad-message', roomId, cmd);
-  const uid = readId(b, UID, 'uid');
+  const uid = readIdSlot(b, UID, 'uid');
   if (typeof uid === 'string') return fail('bad-message', uid, cmd);
 
   if (cmd === 'join') {
-    const kind = slots[RESUME * 4];
-    let resume: string | undefined;
-    if (kind === VALUE_STRING) {
-      resume = stringAt(b, slots[RESUME * 4 + 1]!, slots[RESUME * 4 + 2]!, slots[RESUME * 4 + 3] === 1);
-    }
-    if (kind !== 0 && (resume === undefined || resume.length > MAX_RESUME_LENGTH)) {
-      return fail('bad-message', `"resume" must be a string of at most ${MAX_RESUME_LENGTH} characters.`, cmd);
-    }
+    const resume = optionalString(b, RESUME, 'resume', MAX_RESUME_LENGTH);
+    if (typeof resume === 'string') return fail('bad-message', resume, cmd);
+    const token = optionalString(b, TOKEN, 'token', MAX_TOKEN_LENGTH);
+    if (typeof token === 'string') return fail('bad-message', token, cmd);
     return {
       ok: true,
-      message: { cmd, roomId: roomId.id, uid: uid.id, resume },
+      message: {
+        cmd,
+        roomId: roomId.id,
+        uid: uid.id,
+        resume: resume.value,
+        ...(token.value !== undefined && { token: token.value }),
+      },
       verbatim: roomId.verbatim && uid.verbatim,
     };
   }
-  if (cmd === 'leave') {
+  if (cmd === 'leave' || cmd === 'ice-servers') {
     return {
       ok: true,
       message: { cmd, roomId: roomId.id, uid: uid.id },
@@ -266,7 +294,7 @@ export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxByt
     };
   }
 
-  const remoteUid = readId(b, REMOTE_UID, 'remoteUid');
+  const remoteUid = readIdSlot(b, REMOTE_UID, 'remoteUid');
   if (typeof remoteUid === 'string') return fail('bad-message', remoteUid, cmd);
   const msgKind = slots[MSG * 4];
   if (msgKind !== VALUE_STRING) {

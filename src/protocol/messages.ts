@@ -11,6 +11,9 @@ export const MAX_ID_LENGTH = 64;
 /** Largest resume credential a client may present. */
 export const MAX_RESUME_LENGTH = 128;
 
+/** Largest room token (a compact JWT) a client may present, in characters. */
+export const MAX_TOKEN_LENGTH = 4096;
+
 // ---- client to server -------------------------------------------------------------------
 
 export interface JoinMessage {
@@ -19,6 +22,8 @@ export interface JoinMessage {
   readonly uid: string;
   /** Addition: the resume credential from an earlier `joined`, to take a held seat back. */
   readonly resume?: string | undefined;
+  /** Addition: a room token (JWT, see docs/access.md); required when the server has auth on. */
+  readonly token?: string | undefined;
 }
 
 export interface LeaveMessage {
@@ -38,10 +43,21 @@ export interface RelayMessage {
   readonly msg: string;
 }
 
-export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage;
+/**
+ * Addition: asks for fresh ICE servers (TURN credentials included) over the seated connection:
+ * how a member keeps its TURN credentials fresh for the whole call, whatever its room token's
+ * lifetime. Answered with `ice-servers`, or `not-in-room`.
+ */
+export interface IceServersRequest {
+  readonly cmd: 'ice-servers';
+  readonly roomId: string;
+  readonly uid: string;
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage | IceServersRequest;
 export type ClientCmd = ClientMessage['cmd'];
 
-export const CLIENT_CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate'];
+export const CLIENT_CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate', 'ice-servers'];
 
 // ---- server to client -------------------------------------------------------------------
 
@@ -102,12 +118,54 @@ export interface PeerResumedMessage {
   readonly roomId: string;
 }
 
+/** One entry of `iceServers`, as in RTCConfiguration. */
+export interface IceServerEntry {
+  readonly urls: readonly string[];
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+/** Addition: the answer to an `ice-servers` request; the same body as `GET /api/ice-servers`. */
+export interface IceServersMessage {
+  readonly cmd: 'ice-servers';
+  readonly iceServers: readonly IceServerEntry[];
+  readonly iceTransportPolicy: 'all' | 'relay';
+  /** Seconds for which the TURN credentials are valid. */
+  readonly ttl: number;
+}
+
+/** Why a join was `unauthorized` (see docs/access.md). */
+export type AuthReason =
+  | 'no-token'
+  | 'malformed'
+  | 'bad-signature'
+  | 'wrong-algorithm'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'wrong-room'
+  | 'wrong-user'
+  | 'seat-taken';
+
+export const AUTH_REASONS: readonly AuthReason[] = [
+  'no-token',
+  'malformed',
+  'bad-signature',
+  'wrong-algorithm',
+  'expired',
+  'not-yet-valid',
+  'wrong-room',
+  'wrong-user',
+  'seat-taken',
+];
+
 export interface ErrorMessage {
   readonly cmd: 'error';
   readonly code: ErrorCode;
   readonly message: string;
   /** Addition: the `cmd` of the refused request, when it was readable. */
   readonly request?: string;
+  /** Addition: with `unauthorized` for a join, which check the room token failed. */
+  readonly reason?: AuthReason;
 }
 
 export type ServerMessage =
@@ -118,6 +176,7 @@ export type ServerMessage =
   | PeerReconnectingMessage
   | PeerResumedMessage
   | RelayMessage
+  | IceServersMessage
   | ErrorMessage;
 
 export type ServerCmd = ServerMessage['cmd'];

@@ -2,6 +2,8 @@
  * Options: one typed object of defaults, one parser that reads flags and environment variables
  * (the flag wins) and refuses a bad value with a message that names the option.
  */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export type IceTransportPolicy = 'all' | 'relay';
@@ -32,6 +34,16 @@ export interface Config {
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   readonly trustProxy: boolean;
   readonly logLevel: string;
+  /** HS256 key of room tokens (SPEC §5); with it or `authPublicKey`, every join needs a token. */
+  readonly authSecret: string | undefined;
+  /** The PEM text (read from the `--auth-public-key` file) of the ES256 or RS256 key of room tokens. */
+  readonly authPublicKey: string | undefined;
+  /** Bearer token of `POST /api/rooms`; undefined = that endpoint is off. */
+  readonly adminToken: string | undefined;
+  /** Bearer token `GET /metrics` needs; undefined = open. */
+  readonly metricsToken: string | undefined;
+  /** Failed token checks one address may make per minute (with as many at once); 0 = no limit. */
+  readonly authFailuresPerMinute: number;
 }
 
 /** A frame larger than this is cut off by the WebSocket layer (close code 1009). */
@@ -60,6 +72,12 @@ export const DEFAULTS: Config = {
   allowedOrigins: undefined,
   trustProxy: false,
   logLevel: 'info',
+  authSecret: undefined,
+  authPublicKey: undefined,
+  adminToken: undefined,
+  metricsToken: undefined,
+  // A person who mistypes or opens an old link fails a few times; a guessing loop fails thousands.
+  authFailuresPerMinute: 20,
 };
 
 export class ConfigError extends Error {
@@ -98,6 +116,11 @@ const OPTIONS = {
   'allowed-origins': { env: ['ZERORTC_ALLOWED_ORIGINS'] },
   'trust-proxy': { env: ['ZERORTC_TRUST_PROXY'], type: 'boolean' },
   'log-level': { env: ['ZERORTC_LOG_LEVEL', 'LOG_LEVEL'] },
+  'auth-secret': { env: ['ZERORTC_AUTH_SECRET'] },
+  'auth-public-key': { env: ['ZERORTC_AUTH_PUBLIC_KEY'] },
+  'admin-token': { env: ['ZERORTC_ADMIN_TOKEN'] },
+  'metrics-token': { env: ['ZERORTC_METRICS_TOKEN'] },
+  'auth-failures-per-minute': { env: ['ZERORTC_AUTH_FAILURES_PER_MINUTE'] },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -159,6 +182,41 @@ function bool(option: OptionName, raw: string): boolean {
   if (['1', 'true', 'yes', 'on', ''].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(option, `"${raw}" is not true or false.`);
+}
+
+/** Shared secrets shorter than this are refused: they could be guessed offline from one token. */
+const MIN_SECRET_LENGTH = 32;
+
+function secret(option: OptionName, raw: string): string {
+  if (raw.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(option, `must be at least ${MIN_SECRET_LENGTH} characters long (try: openssl rand -hex 32).`);
+  }
+  return raw;
+}
+
+/** Reads and checks the PEM file of `--auth-public-key`: an EC P-256 (ES256) or RSA (RS256) public key. */
+function publicKeyPem(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      'auth-public-key',
+      `cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
+  }
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new ConfigError('auth-public-key', `"${path}" does not hold a PEM public key.`);
+  }
+  const type = key.asymmetricKeyType;
+  if (type === 'rsa' || (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')) return pem;
+  throw new ConfigError(
+    'auth-public-key',
+    `"${path}" is a ${type ?? 'unknown'} key; use an EC P-256 (ES256) or RSA (RS256) key.`,
+  );
 }
 
 /**
@@ -224,6 +282,13 @@ export function parseConfig(argv: readonly string[], env: Env): Config {
     throw new ConfigError('log-level', `"${v}" is not one of fatal, error, warn, info, debug, trace, silent.`);
   });
 
+  const authSecret = get('auth-secret', DEFAULTS.authSecret, (v) => secret('auth-secret', v));
+  const authPublicKey = get('auth-public-key', DEFAULTS.authPublicKey, publicKeyPem);
+  const adminToken = get('admin-token', DEFAULTS.adminToken, (v) => secret('admin-token', v));
+  if (adminToken !== undefined && authSecret === undefined) {
+    throw new ConfigError('admin-token', 'POST /api/rooms signs room tokens: it needs --auth-secret too.');
+  }
+
   return {
     port: get('port', DEFAULTS.port, (v) => number('port', v, { min: 0, max: 65535, integer: true })),
     host: get('host', DEFAULTS.host, (v) => v),
@@ -261,5 +326,12 @@ export function parseConfig(argv: readonly string[], env: Env): Config {
     allowedOrigins: get<readonly string[] | undefined>('allowed-origins', DEFAULTS.allowedOrigins, origins),
     trustProxy: get('trust-proxy', DEFAULTS.trustProxy, (v) => bool('trust-proxy', v)),
     logLevel,
+    authSecret,
+    authPublicKey,
+    adminToken,
+    metricsToken: get('metrics-token', DEFAULTS.metricsToken, (v) => secret('metrics-token', v)),
+    authFailuresPerMinute: get('auth-failures-per-minute', DEFAULTS.authFailuresPerMinute, (v) =>
+      number('auth-failures-per-minute', v, { min: 0, max: 1e6, integer: true }),
+    ),
   };
 }

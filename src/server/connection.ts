@@ -4,7 +4,7 @@
  * a frame never overtakes an earlier one that is still waiting on the room store.
  */
 import type { WebSocket } from 'ws';
-import { ERRORS, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import { ERRORS, type AuthReason, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import type { HeartbeatMember } from './heartbeat.ts';
 import type { Logger } from './logger.ts';
 import type { TokenBucket } from './rate-limit.ts';
@@ -44,6 +44,8 @@ export class Connection implements HeartbeatMember {
   /** The resume credential handed out for the seat. */
   resumeToken: string | undefined;
 
+  /** The Host header it connected with (shared strings), for the built-in STUN server's URL. */
+  host: string | undefined = undefined;
   heartbeatSlot = 0;
   awaitingPong = false;
   missedPongs = 0;
@@ -102,12 +104,18 @@ export class Connection implements HeartbeatMember {
   }
 
   /** Refuses a request: counts it, logs it (at debug: a flood must not flood the log), answers. */
-  sendError(code: ErrorCode, detail?: string, request?: string): void {
+  sendError(code: ErrorCode, detail?: string, request?: string, reason?: AuthReason): void {
     this.#onError(code);
     if (this.#parentLog.isLevelEnabled('debug')) {
-      this.log.debug({ code, request, roomId: this.seat?.roomId }, 'request refused');
+      this.log.debug({ code, request, reason, roomId: this.seat?.roomId }, 'request refused');
     }
     const message = detail === undefined ? ERRORS[code] : `${ERRORS[code]} ${detail}`;
-    this.send(request === undefined ? { cmd: 'error', code, message } : { cmd: 'error', code, message, request });
+    this.send({
+      cmd: 'error',
+      code,
+      message,
+      ...(request !== undefined && { request }),
+      ...(reason !== undefined && { reason }),
+    });
   }
 }

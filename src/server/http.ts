@@ -5,9 +5,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
+import type { Access } from './access.ts';
 import type { Config } from './config.ts';
+import { createRoom, iceServers, iceServersPreflight, metricsAllowed } from './http-access.ts';
+import { HSTS, json, PAGE_CSP, SECURITY_HEADERS } from './http-reply.ts';
 import type { Metrics } from './metrics.ts';
-import { builtInStunUrl, iceServersFor } from './turn.ts';
+import { builtInStunUrl } from './turn.ts';
 
 /** Where the built call page lives (npm run build writes it). */
 export const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -20,6 +23,7 @@ export interface HttpDeps {
   readonly webRoot?: string | false;
   /** The built-in STUN server's UDP port once it listens; undefined when it is off. */
   readonly stunPort?: () => number | undefined;
+  readonly access: Access;
 }
 
 /**
@@ -30,33 +34,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: 
 type Handler = RequestHandler;
 
 /** Paths that answer GET and HEAD only: any other method on them gets 405. */
-const API_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/ice-servers']);
-
-const SECURITY_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Permissions-Policy': 'camera=(self), microphone=(self), display-capture=(self)',
-} as const;
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...SECURITY_HEADERS,
-    ...headers,
-  });
-  res.end(text);
-}
-
-function corsHeaders(config: Config, origin: string | undefined): Record<string, string> {
-  if (config.allowedOrigins === undefined) return { 'Access-Control-Allow-Origin': '*' };
-  if (origin !== undefined && config.allowedOrigins.includes(origin)) {
-    return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
-  }
-  return { Vary: 'Origin' };
-}
+const API_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/ice-servers', '/api/rooms']);
 
 export function createHttpHandler(deps: HttpDeps): Handler {
   const webRoot = deps.webRoot === false || deps.webRoot === undefined ? WEB_ROOT : deps.webRoot;
@@ -64,8 +42,10 @@ export function createHttpHandler(deps: HttpDeps): Handler {
     ? sirv(webRoot, {
         etag: true,
         single: false,
-        setHeaders(res) {
+        setHeaders(res, pathname) {
           for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+          // The call page's document; other files in the web root (test fixtures) keep their own ways.
+          if (pathname === '/' || pathname === '/index.html') res.setHeader('Content-Security-Policy', PAGE_CSP);
         },
       })
     : (_req, res) => {
@@ -76,9 +56,18 @@ export function createHttpHandler(deps: HttpDeps): Handler {
   return (req, res, next) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') {
+    if (deps.config.tlsCert !== undefined) res.setHeader('Strict-Transport-Security', HSTS);
+    if (path === '/api/rooms' && method === 'POST') {
+      createRoom(deps, req, res).catch(() => json(res, 500, { error: 'could not create the room' }));
+      return;
+    }
+    if (path === '/api/ice-servers' && method === 'OPTIONS') {
+      iceServersPreflight(deps.config, req, res);
+      return;
+    }
+    if ((method !== 'GET' && method !== 'HEAD') || path === '/api/rooms') {
       if (next && !API_PATHS.has(path)) return next();
-      json(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
+      json(res, 405, { error: 'method not allowed' }, { Allow: path === '/api/rooms' ? 'POST' : 'GET, HEAD' });
       return;
     }
     switch (path) {
@@ -92,6 +81,7 @@ export function createHttpHandler(deps: HttpDeps): Handler {
         );
         return;
       case '/metrics':
+        if (!metricsAllowed(deps, req, res)) return;
         deps.metrics.registry.metrics().then(
           (text) => {
             res.writeHead(200, { 'Content-Type': deps.metrics.registry.contentType, 'Cache-Control': 'no-store' });
@@ -103,7 +93,7 @@ export function createHttpHandler(deps: HttpDeps): Handler {
       case '/api/ice-servers': {
         const stunPort = deps.stunPort?.();
         const stun = stunPort === undefined ? undefined : builtInStunUrl(req.headers.host, stunPort);
-        json(res, 200, iceServersFor(deps.config, deps.now(), stun), corsHeaders(deps.config, req.headers.origin));
+        iceServers(deps, req, res, stun).catch(() => json(res, 500, { error: 'ice servers unavailable' }));
         return;
       }
       default:

@@ -8,6 +8,17 @@ import { createApp, type App } from './app.ts';
 import { createLogger } from './logger.ts';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'invite') {
+    const { runInvite } = await import('./invite.ts');
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    process.exitCode = await runInvite(
+      process.argv.slice(3),
+      process.env,
+      write(process.stdout),
+      write(process.stderr),
+    );
+    return;
+  }
   let config: Config;
   try {
     config = parseConfig(process.argv.slice(2), process.env);

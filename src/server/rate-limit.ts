@@ -17,13 +17,18 @@ export class TokenBucket {
 
   /** Takes one token; false when the bucket is empty. */
   take(nowMs: number): boolean {
+    if (this.available(nowMs) < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Tokens in the bucket now (refilled up to `nowMs`). */
+  available(nowMs: number): number {
     const elapsed = nowMs - this.#last;
     if (elapsed > 0) {
       this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate) / 1000);
       this.#last = nowMs;
     }
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
+    return this.#tokens;
   }
 }

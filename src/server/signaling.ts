@@ -6,14 +6,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, decodeClientFrame, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import { clientIp, createAccess, type Access } from './access.ts';
 import type { Config } from './config.ts';
 import { Connection, type PeerRef, type Work } from './connection.ts';
 import type { HandlerContext } from './handlers/context.ts';
+import { handleIceServers } from './handlers/ice-servers.ts';
 import { handleJoin } from './handlers/join.ts';
 import { handleLeave, leaveSeat } from './handlers/leave.ts';
 import { handleRelay } from './handlers/relay.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { builtInStunUrl } from './turn.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { RoomStore } from './rooms/store.ts';
@@ -34,7 +37,14 @@ export interface SignalingOptions {
   readonly nodeId?: string;
   readonly now?: () => number;
   readonly bus?: Bus;
+  /** Room tokens and failed-check limits, shared with the HTTP side. */
+  readonly access?: Access;
+  /** The built-in STUN server's UDP port while it runs. */
+  readonly stunPort?: () => number | undefined;
 }
+
+/** At most this many distinct Host headers are remembered for STUN URLs (a server has few names). */
+const MAX_HOSTS = 64;
 
 const ABNORMAL_CLOSE = 1006;
 
@@ -44,6 +54,7 @@ export class Signaling implements HandlerContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly connections = new Map<string, Connection>();
+  readonly access: Access;
   bus: Bus | undefined;
 
   readonly #nodeId: string;
@@ -53,6 +64,9 @@ export class Signaling implements HandlerContext {
   readonly #heartbeat: Heartbeat<Connection>;
   #nextId = 0;
   #closing = false;
+  readonly #stunPort: () => number | undefined;
+  /** Host header -> the same string, so that connections share one copy of each. */
+  readonly #hosts = new Map<string, string>();
   /** One function for every connection, not a closure each. */
   readonly #countError = (code: ErrorCode): void => this.metrics.countError(code);
 
@@ -64,7 +78,26 @@ export class Signaling implements HandlerContext {
     this.bus = options.bus;
     this.#nodeId = options.nodeId ?? 'n';
     this.#now = options.now ?? Date.now;
+    this.access = options.access ?? createAccess(this.config, this.#now);
+    this.#stunPort = options.stunPort ?? (() => undefined);
     this.#heartbeat = new Heartbeat(this.config.heartbeatSeconds * 1000, (conn) => this.#beat(conn));
+  }
+
+  /**
+   * The built-in STUN server's URL as a connection reached us (its upgrade's Host header), for
+   * ICE servers sent over the WebSocket; undefined when it is off or the header is no host.
+   */
+  builtInStun(host: string | undefined): string | undefined {
+    const port = this.#stunPort();
+    return port === undefined ? undefined : builtInStunUrl(host, port);
+  }
+
+  #internHost(host: string | undefined): string | undefined {
+    if (host === undefined) return undefined;
+    const known = this.#hosts.get(host);
+    if (known !== undefined) return known;
+    if (this.#hosts.size < MAX_HOSTS) this.#hosts.set(host, host);
+    return host;
   }
 
   /** Takes a newly upgraded WebSocket into service. */
@@ -72,11 +105,12 @@ export class Signaling implements HandlerContext {
     // An error listener first: a socket error must never become an uncaught exception.
     ws.on('error', (err) => this.log.debug({ err }, 'socket error'));
 
-    const ip = this.#clientIp(req);
+    const ip = clientIp(req, this.config.trustProxy);
     const id = `${this.#nodeId}${(this.#nextId++).toString(36)}`;
     const { rateLimit, rateBurst } = this.config;
     const bucket = rateLimit > 0 ? new TokenBucket(rateLimit, rateBurst, this.#now()) : undefined;
     const conn = new Connection(id, ws, ip, this.log, bucket, this.#countError);
+    conn.host = this.#internHost(req.headers.host);
 
     const origin = req.headers.origin;
     const allowed = this.config.allowedOrigins;
@@ -247,6 +281,9 @@ export class Signaling implements HandlerContext {
       case 'candidate':
         handleRelay(this, conn, message, data, decoded.verbatim);
         return undefined;
+      case 'ice-servers':
+        handleIceServers(this, conn, message);
+        return undefined;
     }
   }
 
@@ -314,15 +351,6 @@ export class Signaling implements HandlerContext {
     }
     conn.awaitingPong = true;
     conn.ws.ping();
-  }
-
-  #clientIp(req: IncomingMessage): string {
-    if (this.config.trustProxy) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
-      if (last) return last;
-    }
-    return req.socket.remoteAddress ?? 'unknown';
   }
 
   // ---- shutdown ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { createAccess } from './access.ts';
 import { HARD_FRAME_LIMIT, type Config } from './config.ts';
 import { createHttpHandler, type RequestHandler } from './http.ts';
 import type { Logger } from './logger.ts';
@@ -121,8 +122,12 @@ export function createCore(config: Config, deps: CoreDeps): ZeroRtcCore {
     connections: () => hub.connections.size,
     rooms: () => store.roomCount(),
   });
+  // One door for both sides: a failed token check over HTTP counts against the WebSocket too.
+  const access = createAccess(config, now);
   const hub = new Signaling({
     config,
+    access,
+    stunPort: () => stun?.port,
     store,
     metrics,
     log,
@@ -136,6 +141,7 @@ export function createCore(config: Config, deps: CoreDeps): ZeroRtcCore {
       config,
       metrics,
       now,
+      access,
       ready: async () => closing === undefined && (await store.ready()),
       stunPort: () => stun?.port,
       ...(deps.webRoot !== undefined && { webRoot: deps.webRoot }),

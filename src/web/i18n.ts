@@ -2,6 +2,7 @@
  * The page's words in English and Simplified Chinese, chosen from the browser's languages.
  */
 import type { CallState, ClientErrorCode } from '../client/index.ts';
+import type { AuthReason } from '../protocol/messages.ts';
 
 const en = {
   title: 'ZeroRTC video call',
@@ -45,6 +46,10 @@ const en = {
   unknown: '—',
   noMessages: 'Messages stay in this call only.',
   roomRequired: 'Enter a room name first.',
+  newCall: 'New call',
+  newCallHint: 'A new room nobody can guess. Send this link, or scan the code with a phone:',
+  newCallLinkLabel: 'Link of the new call',
+  qrLabel: 'QR code of the link',
   state: {
     idle: 'Ready. Enter a room name and join.',
     joining: 'Joining…',
@@ -72,6 +77,19 @@ const en = {
     unsupported: 'This browser cannot make video calls here. Use a current browser over https.',
     'server-error': 'The call server refused the request. Try again.',
   } satisfies Record<ClientErrorCode, string>,
+  /** Why the server refused a room token (error `unauthorized`), in words. */
+  authReasons: {
+    'no-token': 'This call server admits invited people only. Open the link you were sent (it ends in #token=…).',
+    malformed: 'The link you opened is damaged. Copy the whole link you were sent and open it again.',
+    'bad-signature': 'The link you opened was not issued by this call server. Ask for a new link.',
+    'wrong-algorithm': 'The link you opened was not issued by this call server. Ask for a new link.',
+    expired: 'This link has expired. Ask the person who invited you for a new one.',
+    'not-yet-valid': 'This link is not valid yet. Open it again at the time of the call.',
+    'wrong-room': 'This link is for another room. Open the link exactly as you were sent it.',
+    'wrong-user': 'This link belongs to someone else. Open the link you were sent.',
+    'seat-taken':
+      'Someone is already in this call with your link. If that is you in another tab, close it; otherwise ask for a new link.',
+  } satisfies Record<AuthReason, string>,
 };
 
 export type Strings = typeof en;
@@ -118,6 +136,10 @@ const zh: Strings = {
   unknown: '—',
   noMessages: '消息只在本次通话中保留。',
   roomRequired: '请先输入房间名。',
+  newCall: '新建通话',
+  newCallHint: '一个别人猜不到的新房间。把这个链接发给对方，或用手机扫描二维码：',
+  newCallLinkLabel: '新通话的链接',
+  qrLabel: '链接的二维码',
   state: {
     idle: '准备就绪。输入房间名后加入。',
     joining: '正在加入…',
@@ -143,6 +165,17 @@ const zh: Strings = {
     replaced: '通话已在另一个标签页或设备上继续。',
     unsupported: '此浏览器无法在这里进行视频通话。请使用最新的浏览器并通过 https 访问。',
     'server-error': '通话服务器拒绝了请求。请重试。',
+  },
+  authReasons: {
+    'no-token': '此通话服务器只允许受邀者加入。请打开你收到的链接（以 #token=… 结尾）。',
+    malformed: '你打开的链接已损坏。请复制完整的链接后重新打开。',
+    'bad-signature': '你打开的链接不是此通话服务器签发的。请索取新的链接。',
+    'wrong-algorithm': '你打开的链接不是此通话服务器签发的。请索取新的链接。',
+    expired: '此链接已过期。请向邀请你的人索取新的链接。',
+    'not-yet-valid': '此链接尚未生效。请在通话时间再打开。',
+    'wrong-room': '此链接属于另一个房间。请按收到的原样打开链接。',
+    'wrong-user': '此链接属于其他人。请打开你自己收到的链接。',
+    'seat-taken': '已经有人用你的链接进入了通话。如果是你在另一个标签页中，请关闭它；否则请索取新的链接。',
   },
 };
 

@@ -13,11 +13,13 @@ import { BitrateGraph } from './bitrate-graph.ts';
 import type {} from './debug-handle.ts';
 import { pickStrings, type Strings } from './i18n.ts';
 import { setupMobile } from './mobile.ts';
+import { setUpNewCall } from './new-call.ts';
 import { setupPrecall } from './precall.ts';
 import { setupReportButton } from './report-button.ts';
 import { setupSafetyPanel } from './safety-panel.ts';
 import { setupStatusBadge } from './status-badge.ts';
 import { translateTrust, trustStrings } from './trust-strings.ts';
+import { tokenFromHash, tokenSubject } from './room-token.ts';
 
 const SESSION_KEY = 'zerortc.session';
 
@@ -45,6 +47,10 @@ for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
 for (const el of document.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
   const value = S[el.dataset['i18nPlaceholder'] as keyof Strings];
   if (typeof value === 'string') el.placeholder = value;
+}
+for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) {
+  const value = S[el.dataset['i18nAriaLabel'] as keyof Strings];
+  if (typeof value === 'string') el.setAttribute('aria-label', value);
 }
 
 const roomInput = $<HTMLInputElement>('roomId');
@@ -81,6 +87,9 @@ setupMobile(client, remoteVideo);
 // ---- room from the URL or from a reload ----------------------------------------------------
 
 const params = new URLSearchParams(location.search);
+// An invitation link: the token opens the room, its `sub` (if any) is the uid the seat is bound to.
+const token = tokenFromHash(location.hash);
+const tokenUid = token === undefined ? undefined : tokenSubject(token);
 const stored = readSession();
 roomInput.value = params.get('room') ?? stored?.roomId ?? '';
 nameInput.value = stored?.name ?? localStorage.getItem('zerortc.name') ?? '';
@@ -110,11 +119,14 @@ const IN_CALL: readonly CallState[] = ['joining', 'waiting', 'connecting', 'conn
 function drawState(state: CallState, error: ZeroRtcError | undefined): void {
   document.body.dataset['state'] = state;
   callStatus.dataset['state'] = state;
+  const words = error && (error.reason ? S.authReasons[error.reason] : S.errors[error.code]);
   if (state === 'error' && error) {
     callStatus.dataset['error'] = error.code;
-    callStatus.textContent = S.errors[error.code];
+    if (error.reason) callStatus.dataset['reason'] = error.reason;
+    callStatus.textContent = words ?? '';
   } else {
     delete callStatus.dataset['error'];
+    delete callStatus.dataset['reason'];
     callStatus.textContent = S.state[state];
   }
   const inCall = IN_CALL.includes(state);
@@ -125,11 +137,12 @@ function drawState(state: CallState, error: ZeroRtcError | undefined): void {
   const chatReady = state === 'connected' || (state === 'reconnecting' && client.peer !== undefined);
   chatInput.disabled = chatSend.disabled = !chatReady;
   const room = client.roomId ?? roomInput.value.trim();
-  $('shareHint').hidden = state !== 'waiting';
+  // An invited person's link is theirs alone: the other person has a link of their own.
+  $('shareHint').hidden = state !== 'waiting' || token !== undefined;
   $('shareLink').textContent = room ? shareUrl(room) : '';
   // Where the other person would be, say what is going on: the error itself, not a generic line.
   $('placeholderText').textContent =
-    state === 'waiting' ? S.waitingFor : state === 'error' && error ? S.errors[error.code] : S.state[state];
+    state === 'waiting' ? S.waitingFor : state === 'error' && words ? words : S.state[state];
   if (!inCall) {
     statsList.replaceChildren();
     graph.clear();
@@ -218,8 +231,9 @@ async function join(resume?: StoredSession): Promise<void> {
   const url = new URL(location.href);
   url.searchParams.set('room', room);
   history.replaceState(null, '', url);
+  const seat = resume && resume.roomId === room ? { uid: resume.uid, resume: resume.resume } : {};
   await client
-    .join(room, resume && resume.roomId === room ? { uid: resume.uid, resume: resume.resume } : {})
+    .join(room, { ...(tokenUid !== undefined && { uid: tokenUid }), ...seat, ...(token !== undefined && { token }) })
     .catch(() => undefined); // Shown through the state.
 }
 
@@ -254,6 +268,18 @@ copyLinkBtn.addEventListener('click', () => {
     })
     .catch(() => undefined);
 });
+setUpNewCall(
+  {
+    button: $<HTMLButtonElement>('newCallBtn'),
+    panel: $('newCallPanel'),
+    link: $<HTMLInputElement>('newCallLink'),
+    copy: $<HTMLButtonElement>('newCallCopy'),
+    qr: $<HTMLCanvasElement>('newCallQr'),
+    roomInput,
+  },
+  S,
+  shareUrl,
+);
 chatForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   if (client.sendChat(chatInput.value)) chatInput.value = '';

@@ -16,10 +16,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** @param deps.webRoot serve the call page from this directory (browser tests build it fresh) */
+/**
+ * @param deps.webRoot serve the call page from this directory (browser tests build it fresh)
+ * @param deps.now the server's clock (room-token expiry, rate limits)
+ */
 export async function startServer(
   overrides: Partial<Config> = {},
-  deps: { webRoot?: string } = {},
+  deps: { webRoot?: string; now?: () => number } = {},
 ): Promise<TestServer> {
   const config: Config = { ...DEFAULTS, host: '127.0.0.1', port: 0, logLevel: 'debug', ...overrides };
   const logs: Record<string, unknown>[] = [];

@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { joinRoom, withTimeout } from '../helpers/client.ts';
+import { prng } from '../helpers/prng.ts';
 import { startServer } from '../helpers/server.ts';
 
 setFlagsFromString('--expose-gc');
@@ -12,18 +13,6 @@ const gc = runInNewContext('gc') as () => void;
 const FRAMES = 100_000;
 const CONNECTIONS = 40;
 const LIMIT = 64 * 1024;
-
-/** A small seeded generator, so that a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeFuzzer(random: () => number): () => { data: string | Buffer; binary: boolean } {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;

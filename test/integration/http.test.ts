@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -127,6 +128,16 @@ describe('HTTPS', () => {
         ws.on('error', reject);
       });
       assert.equal((JSON.parse(joined) as { cmd: string }).cmd, 'joined');
+      // Under TLS, browsers are told to keep to https.
+      const hsts = await new Promise<string | undefined>((resolve, reject) => {
+        https
+          .get(`https://127.0.0.1:${server.port}/healthz`, { rejectUnauthorized: false }, (res) => {
+            res.resume();
+            resolve(res.headers['strict-transport-security']);
+          })
+          .on('error', reject);
+      });
+      assert.equal(hsts, 'max-age=15552000');
       ws.close();
       await server.close();
     } finally {

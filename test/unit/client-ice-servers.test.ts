@@ -74,6 +74,26 @@ describe('IceServerProvider', () => {
     assert.deepEqual(clock.pending(), [480_000]);
   });
 
+  it('sends the room token as a bearer token, and keeps its credentials when the server refuses the token', async () => {
+    const clock = new FakeClock();
+    const seen: (string | undefined)[] = [];
+    let status = 200;
+    const fetch: FetchLike = (url, init) => {
+      assert.equal(url, 'http://x/api/ice-servers?room=r%201&uid=a');
+      seen.push(init?.headers?.['Authorization']);
+      const body = { iceServers: [{ urls: [TURN], username: `u${seen.length}`, credential: 'c' }], ttl: 60 };
+      return Promise.resolve({ ok: status === 200, status, json: () => Promise.resolve(body) });
+    };
+    const provider = new IceServerProvider({ url: 'http://x/api/ice-servers', fetch, clock });
+    provider.token = { token: 'eyJ.room.token', room: 'r 1', uid: 'a' };
+    assert.equal(username(await provider.refresh()), 'u1');
+    status = 401; // The token expired meanwhile.
+    assert.equal(username(await provider.refresh()), 'u1');
+    assert.deepEqual(seen, ['Bearer eyJ.room.token', 'Bearer eyJ.room.token']);
+    assert.deepEqual(clock.pending(), [RETRY_MS]);
+    provider.stop();
+  });
+
   it('joins a fetch already under way instead of starting another', async () => {
     const endpoint = iceEndpoint();
     const provider = new IceServerProvider({
@@ -198,8 +218,19 @@ describe('CallClient and TURN', () => {
     pc.gather({ candidate: 'candidate:relay', sdpMid: '0', sdpMLineIndex: 0, type: 'relay' });
     pc.addRemoteTrack('video');
     pc.setConnectionState('connected');
-    // Credentials minted for 60 s: refreshed at 48 s, while u1 is still valid.
+    // Credentials minted for 60 s: refreshed at 48 s, while u1 is still valid, over the seated
+    // signaling connection (the seat is the proof: a room token may have expired by then).
     t.clock.tick(48_000);
+    await settle();
+    const socket = t.sockets.last();
+    assert.deepEqual(socket.sentCmd('ice-servers'), [{ cmd: 'ice-servers', roomId: 'r', uid: 'a' }]);
+    assert.equal(t.endpoint.state.calls, 1, 'no HTTP fetch while seated');
+    socket.receive({
+      cmd: 'ice-servers',
+      iceServers: [{ urls: [TURN], username: 'u2', credential: 'c' }],
+      iceTransportPolicy: 'relay',
+      ttl: 60,
+    });
     await settle();
     assert.equal(username(pc.configuration), 'u2');
     t.client.leave();

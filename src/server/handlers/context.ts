@@ -3,6 +3,7 @@
  * in a cluster, on another), and use the room store. Handlers never touch sockets directly.
  */
 import type { ServerMessage } from '../../protocol/index.ts';
+import type { Access } from '../access.ts';
 import type { Config } from '../config.ts';
 import type { PeerRef } from '../connection.ts';
 import type { Logger } from '../logger.ts';
@@ -14,6 +15,10 @@ export interface HandlerContext {
   readonly store: RoomStore;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Room tokens (undefined auth = open server) and the per-address limit of failed checks. */
+  readonly access: Access;
+  /** The built-in STUN server's URL for a client that reached us at `host`, if it runs. */
+  builtInStun(host: string | undefined): string | undefined;
   /**
    * Sends a control message to a connection and updates what it knows of its peer:
    * a PeerRef sets it, null clears it, undefined leaves it.

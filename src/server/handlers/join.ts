@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { JoinMessage } from '../../protocol/index.ts';
+import { refusal } from '../auth.ts';
 import type { Connection } from '../connection.ts';
 import type { HandlerContext } from './context.ts';
+import { admitJoin, refuseJoin } from './join-auth.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -18,6 +20,9 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
     return;
   }
 
+  const admission = await admitJoin(ctx, conn, msg);
+  if (admission.kind === 'refused') return;
+
   const fresh = randomBytes(18).toString('base64url');
   const freshHash = hashToken(fresh);
   const started = performance.now();
@@ -29,9 +34,19 @@ export async function handleJoin(ctx: HandlerContext, conn: Connection, msg: Joi
     connId: conn.id,
     resumeHash: freshHash,
     presentedHash: msg.resume === undefined ? undefined : hashToken(msg.resume),
+    resumeOnly: admission.kind === 'resume-only',
   });
   ctx.metrics.storeLatency.observe({ op: 'join' }, (performance.now() - started) / 1000);
 
+  if (admission.kind === 'resume-only' && (outcome.kind === 'refused' || !outcome.resumed)) {
+    // No valid token, and the credential did not take back a held seat.
+    refuseJoin(ctx, conn, msg, admission.refusal);
+    return;
+  }
+  if (outcome.kind === 'refused' && outcome.code === 'uid-taken' && admission.kind === 'token' && admission.sub) {
+    refuseJoin(ctx, conn, msg, refusal('seat-taken'));
+    return;
+  }
   if (outcome.kind === 'refused') {
     ctx.metrics.joins.inc({ result: 'refused' });
     conn.info({ roomId, uid, code: outcome.code }, 'join refused');

@@ -23,7 +23,7 @@ export class MemoryRoomStore implements RoomStore {
     return Promise.resolve(this.joinNow(request));
   }
 
-  joinNow({ roomId, uid, connId, resumeHash, presentedHash }: JoinRequest): JoinOutcome {
+  joinNow({ roomId, uid, connId, resumeHash, presentedHash, resumeOnly }: JoinRequest): JoinOutcome {
     const seats = this.#rooms.get(roomId) ?? [];
     const index = seats.findIndex((seat) => seat.uid === uid);
     const other = seats.find((seat) => seat.uid !== uid);
@@ -47,6 +47,7 @@ export class MemoryRoomStore implements RoomStore {
         wasHeld: mine.held,
       };
     }
+    if (resumeOnly) return { kind: 'refused', code: 'unauthorized' };
     if (seats.length >= 2) return { kind: 'refused', code: 'room-full' };
 
     // The member already in the room becomes the impolite side (it makes the offer, as in the

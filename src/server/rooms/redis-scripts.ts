@@ -115,9 +115,9 @@ local function take_over(node, graceMs, out)
 end
 `;
 
-/** ARGV: roomId, uid, connId, resumeHash, presentedHash ('' = none). */
+/** ARGV: roomId, uid, connId, resumeHash, presentedHash ('' = none), resumeOnly ('1' = never seat afresh). */
 export const JOIN = String.raw`
-local roomId, uid, connId, resumeHash, presented = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local roomId, uid, connId, resumeHash, presented, resumeOnly = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local mine, other, count = seats_of(roomId, uid)
 if mine then
   local old = mine.c
@@ -138,6 +138,7 @@ if mine then
   if old ~= connId and wasHeld == '0' then replaced = old end
   return { 'seated', reply(mine), reply(other), old ~= connId and '1' or '0', mine.r, replaced, wasHeld }
 end
+if resumeOnly == '1' then return { 'refused', 'unauthorized' } end
 if count >= 2 then return { 'refused', 'room-full' } end
 -- The member already in the room makes the offer (impolite); the joiner is polite.
 if other then

@@ -81,11 +81,14 @@ export class RedisRoomStore implements RoomStore {
 
   // ---- RoomStore -------------------------------------------------------------------------
 
-  async join({ roomId, uid, connId, resumeHash, presentedHash }: JoinRequest): Promise<JoinOutcome> {
-    const reply = list(await this.run('JOIN', roomId, uid, connId, resumeHash, presentedHash ?? ''));
+  async join({ roomId, uid, connId, resumeHash, presentedHash, resumeOnly }: JoinRequest): Promise<JoinOutcome> {
+    const reply = list(
+      await this.run('JOIN', roomId, uid, connId, resumeHash, presentedHash ?? '', resumeOnly ? '1' : '0'),
+    );
     if (str(reply[0]) === 'refused') {
       const code = str(reply[1]);
-      if (code !== 'room-full' && code !== 'uid-taken') throw new Error(`unexpected refusal from Redis: ${code}`);
+      if (code !== 'room-full' && code !== 'uid-taken' && code !== 'unauthorized')
+        throw new Error(`unexpected refusal from Redis: ${code}`);
       return { kind: 'refused', code };
     }
     const seat = seatFrom(reply[1]);

@@ -23,6 +23,11 @@ export interface JoinRequest {
   readonly resumeHash: string;
   /** SHA-256 of the resume credential the client presented, if any. */
   readonly presentedHash: string | undefined;
+  /**
+   * Only take back a seat with the presented credential; never seat afresh (refused with
+   * `unauthorized`). A join without a valid room token may still resume (SPEC §5).
+   */
+  readonly resumeOnly?: boolean;
 }
 
 export type JoinOutcome =
@@ -40,7 +45,7 @@ export type JoinOutcome =
       /** Whether the seat was held (dropped) before this resume. */
       readonly wasHeld: boolean;
     }
-  | { readonly kind: 'refused'; readonly code: 'room-full' | 'uid-taken' };
+  | { readonly kind: 'refused'; readonly code: 'room-full' | 'uid-taken' | 'unauthorized' };
 
 /** What changed for the other member when a seat was left, held or released. */
 export interface SeatChange {

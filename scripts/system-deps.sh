@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
-# tests), coturn (TURN), redis-server and nginx (cluster), iproute2 and openssl. Installs them
+# tests), coturn (TURN), redis-server and nginx (cluster), iproute2 and openssl, and the network
+# lab's iptables, gcc and libnetfilter-queue-dev. Installs them
 # when run as root on a Debian/Ubuntu machine; otherwise names what is missing and stops.
 set -euo pipefail
 
@@ -13,10 +14,15 @@ declare -A needs=(
   # The test runner's network namespace (ip) and the HTTPS test's certificate (openssl).
   [iproute2]=/usr/sbin/ip
   [openssl]=/usr/bin/openssl
+  # The network lab (test/helpers/netlab.ts): NAT and packet filters (iptables), and the delay
+  # helper on a netfilter queue, compiled at run time (gcc, libnetfilter-queue-dev).
+  [iptables]=/usr/sbin/iptables
+  [gcc]=/usr/bin/gcc
+  [libnetfilter-queue-dev]=/usr/include/libnetfilter_queue/libnetfilter_queue.h
 )
 missing=()
 for pkg in "${!needs[@]}"; do
-  [ -x "${needs[$pkg]}" ] || missing+=("$pkg")
+  [ -e "${needs[$pkg]}" ] || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

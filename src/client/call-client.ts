@@ -6,13 +6,14 @@
  */
 import type { ServerMessage } from '../protocol/messages.ts';
 import { PeerCall, type PeerConnectionFactory } from './call.ts';
+import { CallRecovery } from './call-recovery.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
 import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
-import { checkRelay } from './relay-check.ts';
+import { checkRelay, relayCheckError } from './relay-check.ts';
 import { SignalingClient, type SignalingOptions, type SocketFactory } from './signaling-client.ts';
 import { summarizeStats, type StatsSummary } from './stats.ts';
 
@@ -89,7 +90,7 @@ export interface CallClientOptions {
   readonly media?: Pick<LocalMediaOptions, 'audio' | 'video'>;
   readonly signaling?: Pick<
     SignalingOptions,
-    'initialBackoffMs' | 'maxBackoffMs' | 'maxInitialAttempts' | 'reconnectSlackMs'
+    'initialBackoffMs' | 'maxBackoffMs' | 'maxInitialAttempts' | 'reconnectSlackMs' | 'keepaliveMs' | 'pongTimeoutMs'
   >;
   /** Peer connection tuning (ms). */
   readonly peer?: {
@@ -98,6 +99,7 @@ export interface CallClientOptions {
     readonly relayTimeoutMs?: number;
     /** How long the answering side waits for the first offer before offering itself. */
     readonly offerWaitMs?: number;
+    readonly politeRestartDelayMs?: number;
   };
 }
 
@@ -135,6 +137,7 @@ export class CallClient extends Emitter<CallClientEvents> {
   /** The first ICE configuration fetched for this join: no call starts without it. */
   #iceReady: Promise<IceConfig> | undefined;
   #call: PeerCall | undefined;
+  #recovery: CallRecovery | undefined;
   #peer: RemotePeer | undefined;
   #remoteStream: MediaStream | undefined;
   #remoteTracks: MediaStreamTrack[] = [];
@@ -359,7 +362,7 @@ export class CallClient extends Emitter<CallClientEvents> {
           if (!this.#callAlive()) this.#dropCall();
         } else if (this.#call?.remoteUid === m.remoteUid) {
           this.#setPeer({ uid: m.remoteUid, presence: 'here' });
-          if (!this.#callAlive()) this.#call.restartIce(true);
+          if (!this.#callAlive()) this.#call.recover(true);
         } else if (m.resumed) {
           // Our seat came back but we have no connection with the other member (a reload):
           // offer from a fresh connection; the other side starts afresh when it must.
@@ -381,7 +384,7 @@ export class CallClient extends Emitter<CallClientEvents> {
         break;
       case 'peer-resumed':
         if (this.#peer?.uid === m.remoteUid) this.#setPeer({ ...this.#peer, presence: 'here' });
-        if (this.#call && !this.#callAlive()) this.#call.restartIce(true);
+        if (this.#call && !this.#callAlive()) this.#call.recover(true);
         break;
       case 'offer':
       case 'answer':
@@ -443,9 +446,11 @@ export class CallClient extends Emitter<CallClientEvents> {
       clock: this.#clock,
       send: (cmd, msg) => signaling.send({ cmd, roomId: signaling.roomId, uid: signaling.uid, remoteUid, msg }),
       ...(o.createPeerConnection && { createPeerConnection: o.createPeerConnection }),
+      beforeRestart: () => this.#ice.refreshWithin(2000),
       ...o.peer,
     });
     this.#call = call;
+    this.#recovery = new CallRecovery(call, signaling, this.#clock, () => this.#recompute());
     call.on('track', ({ track, stream }) => {
       if (this.#call !== call) return;
       if (!this.#remoteTracks.includes(track)) this.#remoteTracks.push(track);
@@ -482,17 +487,7 @@ export class CallClient extends Emitter<CallClientEvents> {
     if (ice.iceTransportPolicy !== 'relay' || this.#signaling !== signaling) return;
     const factory = this.#options.createPeerConnection ?? ((c) => new RTCPeerConnection(c));
     const result = await checkRelay(rtcConfig(ice), factory, this.#clock, this.#options.peer?.relayTimeoutMs ?? 10_000);
-    if (result === 'ok' || this.#signaling !== signaling) return;
-    this.#fail(
-      new ZeroRtcError(
-        'turn-failed',
-        {
-          refused: 'The TURN relay refused our credentials (401/403).',
-          unreachable: 'The TURN relay did not answer: no relay candidate.',
-          'no-path': 'The TURN relay allocated but relayed nothing (a refused peer address?).',
-        }[result],
-      ),
-    );
+    if (result !== 'ok' && this.#signaling === signaling) this.#fail(relayCheckError(result));
   }
 
   #newStream(tracks: MediaStreamTrack[]): MediaStream | undefined {
@@ -541,6 +536,8 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   #dropCall(): void {
     this.#clock.clearTimeout(this.#offerWaitTimer);
+    this.#recovery?.stop();
+    this.#recovery = undefined;
     if (this.#call) {
       this.#call.close();
       this.#call = undefined;
@@ -587,7 +584,8 @@ export class CallClient extends Emitter<CallClientEvents> {
     else if (!this.#mediaStarted || sig !== 'joined') next = 'joining';
     else if (!this.#peer) next = 'waiting';
     else if (!call) next = 'connecting';
-    else if (call.pc.connectionState === 'connected' && this.#remoteTracks.length > 0) next = 'connected';
+    else if (call.pc.connectionState === 'connected' && this.#remoteTracks.length > 0 && !this.#recovery?.stalled)
+      next = 'connected';
     else if (call.everConnected) next = 'reconnecting';
     else next = 'connecting';
     this.#setState(next);

@@ -7,6 +7,7 @@
  */
 import type { PeerConnectionFactory } from './call.ts';
 import type { Clock } from './clock.ts';
+import { ZeroRtcError } from './errors.ts';
 
 /**
  * - `ok`: the two connections connected through the relay
@@ -19,6 +20,16 @@ import type { Clock } from './clock.ts';
 export type RelayCheckResult = 'ok' | 'refused' | 'unreachable' | 'no-path';
 
 /** Runs the check; never rejects; closes its connections. Gives up after `timeoutMs`. */
+/** The error a failed check ends the call with (`turn-failed`, saying why). */
+export function relayCheckError(result: Exclude<RelayCheckResult, 'ok'>): ZeroRtcError {
+  const why = {
+    refused: 'The TURN relay refused our credentials (401/403).',
+    unreachable: 'The TURN relay did not answer: no relay candidate.',
+    'no-path': 'The TURN relay allocated but relayed nothing (a refused peer address?).',
+  }[result];
+  return new ZeroRtcError('turn-failed', why);
+}
+
 export function checkRelay(
   configuration: RTCConfiguration,
   createPeerConnection: PeerConnectionFactory,

@@ -87,6 +87,7 @@ export function decodeClientMessage(
   const frame = value as Record<string, unknown>;
   const cmd = frame['cmd'];
   if (typeof cmd !== 'string') return fail('bad-message', '"cmd" must be a string.');
+  if (cmd === 'ping') return { ok: true, message: { cmd }, verbatim: true };
   if (cmd !== 'join' && cmd !== 'leave' && !isRelayCmd(cmd)) {
     return fail('unknown-cmd', `"${cmd.slice(0, 32)}" is not a command.`, cmd.slice(0, 32));
   }

@@ -38,10 +38,19 @@ export interface RelayMessage {
   readonly msg: string;
 }
 
-export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage;
+/**
+ * Addition: asks the server for a `pong`, so that a client can tell a live connection from one
+ * bound to an address that is gone (a phone that left its Wi-Fi): TCP notices that only after
+ * minutes, and a browser cannot see WebSocket ping frames.
+ */
+export interface PingMessage {
+  readonly cmd: 'ping';
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage | PingMessage;
 export type ClientCmd = ClientMessage['cmd'];
 
-export const CLIENT_CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate'];
+export const CLIENT_CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate', 'ping'];
 
 // ---- server to client -------------------------------------------------------------------
 
@@ -110,7 +119,13 @@ export interface ErrorMessage {
   readonly request?: string;
 }
 
+/** Addition: the answer to `ping`. */
+export interface PongMessage {
+  readonly cmd: 'pong';
+}
+
 export type ServerMessage =
+  | PongMessage
   | JoinedMessage
   | RespJoinMessage
   | NewPeerMessage

@@ -27,15 +27,21 @@ function relayInside(port) {
   return new Promise((resolve) => createInterface({ input: child.stdout }).once('line', () => resolve()));
 }
 
-/** Here: a TCP port that leads to the Unix socket. */
-function relayOutside() {
+/**
+ * Here: a TCP port that leads to the Unix socket, the same number as Firefox's where it is free
+ * (Firefox refuses a WebSocket whose Host header names another port).
+ */
+function relayOutside(port) {
   const server = createServer((c) => {
     const s = createConnection(unixPath);
     c.pipe(s).pipe(c);
     s.on('error', () => c.destroy());
     c.on('error', () => s.destroy());
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server.address().port));
+  });
 }
 
 const lines = createInterface({ input: browser.stderr });
@@ -46,7 +52,7 @@ lines.on('line', async (line) => {
     return;
   }
   await relayInside(Number(m[1]));
-  const port = await relayOutside();
+  const port = await relayOutside(Number(m[1]));
   process.stderr.write(line.replace(`127.0.0.1:${m[1]}`, `127.0.0.1:${port}`) + '\n');
 });
 

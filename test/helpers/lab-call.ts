@@ -52,6 +52,7 @@ export function labChromiumArgs(url: string): string[] {
   return [
     ...CHROMIUM_ARGS.filter((a) => a !== '--allow-loopback-in-peer-connection'),
     `--unsafely-treat-insecure-origin-as-secure=${url}`,
+    '--ignore-certificate-errors',
   ];
 }
 

@@ -138,10 +138,7 @@ export async function startNetLab(): Promise<NetLab> {
         await exited;
       }
     }
-    await sh(
-      undefined,
-      'ip link del zl-inet 2>/dev/null || true; ip route del blackhole 198.51.100.0/24 2>/dev/null || true',
-    );
+    await sh(undefined, 'ip link del zl-inet 2>/dev/null || true');
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -151,8 +148,11 @@ export async function startNetLab(): Promise<NetLab> {
       holders.push(child);
       pids.set(name, child.pid ?? 0);
     }
-    // The internet: a bridge the routers' WAN ports join. The homes' private prefixes are not
-    // routed here: only NAT'ed traffic crosses.
+    // The internet: a bridge the routers' WAN ports join. The homes' prefixes are not routed
+    // here: only NAT'ed traffic crosses, and a packet to a home's own address dies silently, as
+    // on the internet. (Not an `unreachable` or `blackhole` route: those fail the sender's
+    // sendto() at once, and coturn closes an allocation whose relay socket sees that, when it
+    // relays an ICE check to a peer's private host candidate.)
     await sh(
       undefined,
       [
@@ -163,7 +163,6 @@ export async function startNetLab(): Promise<NetLab> {
         'ip link add zl-inet type bridge',
         `ip addr add ${INTERNET_IP}/24 dev zl-inet`,
         'ip link set zl-inet up',
-        'ip route add blackhole 198.51.100.0/24',
       ].join(' && '),
     );
     for (const [name, plan] of Object.entries(ROUTERS) as [RouterName, RouterPlan][]) {

@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { MemoryRoomStore } from './rooms/memory-store.ts';
 import type { RoomStore } from './rooms/store.ts';
 import { Signaling, type Bus } from './signaling.ts';
+import { startStunServer, type StunServer } from './stun.ts';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -29,8 +30,13 @@ export interface App {
   readonly signaling: Signaling;
   readonly metrics: Metrics;
   readonly store: RoomStore;
-  /** Listens on the configured host and port; resolves with the address chosen. */
+  /**
+   * Listens on the configured host and port, and starts the built-in STUN server; resolves with
+   * the address chosen.
+   */
   listen(): Promise<AddressInfo>;
+  /** The built-in STUN server's UDP port while it runs. */
+  readonly stunPort: number | undefined;
   /** Stops taking connections, tells clients (1012), closes the store. Safe to call twice. */
   close(): Promise<void>;
   /** Plugs in cross-node delivery (cluster mode). */
@@ -53,6 +59,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const store = deps.store ?? new MemoryRoomStore();
   let closing: Promise<void> | undefined;
+  let stun: StunServer | undefined;
 
   const metrics = createMetrics({
     // Read at scrape time, when `hub` exists.
@@ -73,6 +80,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     metrics,
     now,
     ready: async () => closing === undefined && (await store.ready()),
+    stunPort: () => stun?.port,
     ...(deps.webRoot !== undefined && { webRoot: deps.webRoot }),
   });
   const server =
@@ -105,14 +113,24 @@ export function createApp(config: Config, deps: AppDeps): App {
     setBus(bus) {
       hub.bus = bus;
     },
-    listen() {
-      return new Promise((resolve, reject) => {
+    get stunPort() {
+      return stun?.port;
+    },
+    async listen() {
+      const address = await new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
           resolve(server.address() as AddressInfo);
         });
       });
+      try {
+        stun = await startStun(config, address.port, log, () => metrics.stunRequests.inc());
+      } catch (err) {
+        server.close();
+        throw err;
+      }
+      return address;
     },
     close() {
       closing ??= (async () => {
@@ -120,9 +138,33 @@ export function createApp(config: Config, deps: AppDeps): App {
         await hub.close();
         wss.close();
         server.closeAllConnections();
-        await store.close();
+        await Promise.all([store.close(), stun?.close()]);
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Starts the built-in STUN server on `--stun-port`, by default on the same number as the HTTP
+ * port (UDP and TCP ports are separate). An explicit port that cannot be bound stops the start;
+ * the default one, taken by something else, only costs the built-in STUN (logged).
+ */
+async function startStun(
+  config: Config,
+  httpPort: number,
+  log: Logger,
+  onRequest: () => void,
+): Promise<StunServer | undefined> {
+  if (config.stunPort === 0) return undefined;
+  const port = config.stunPort ?? httpPort;
+  try {
+    const stun = await startStunServer({ host: config.host, port, log, onRequest });
+    log.info({ port: stun.port }, 'stun server listening');
+    return stun;
+  } catch (err) {
+    if (config.stunPort !== undefined) throw err;
+    log.warn({ err, port }, 'built-in stun server not started: its udp port is taken; set --stun-port');
+    return undefined;
+  }
 }

@@ -12,6 +12,8 @@ export interface Config {
   readonly turnSecret: string | undefined;
   readonly turnUrls: readonly string[];
   readonly stunUrls: readonly string[];
+  /** UDP port of the built-in STUN server: undefined = the same number as `port`, 0 = off. */
+  readonly stunPort: number | undefined;
   readonly turnTtl: number;
   readonly iceTransportPolicy: IceTransportPolicy;
   readonly redisUrl: string | undefined;
@@ -41,6 +43,7 @@ export const DEFAULTS: Config = {
   turnSecret: undefined,
   turnUrls: [],
   stunUrls: [],
+  stunPort: undefined,
   turnTtl: 3600,
   iceTransportPolicy: 'all',
   redisUrl: undefined,
@@ -79,6 +82,7 @@ const OPTIONS = {
   'turn-secret': { env: ['ZERORTC_TURN_SECRET'] },
   'turn-urls': { env: ['ZERORTC_TURN_URLS'] },
   'stun-urls': { env: ['ZERORTC_STUN_URLS'] },
+  'stun-port': { env: ['ZERORTC_STUN_PORT'] },
   'turn-ttl': { env: ['ZERORTC_TURN_TTL'] },
   'ice-transport-policy': { env: ['ZERORTC_ICE_TRANSPORT_POLICY'] },
   'redis-url': { env: ['ZERORTC_REDIS_URL'] },
@@ -225,6 +229,9 @@ export function parseConfig(argv: readonly string[], env: Env): Config {
     turnSecret,
     turnUrls,
     stunUrls: get('stun-urls', DEFAULTS.stunUrls, (v) => urls('stun-urls', v, ['stun:', 'stuns:'])),
+    stunPort: get<number | undefined>('stun-port', DEFAULTS.stunPort, (v) =>
+      number('stun-port', v, { min: 0, max: 65535, integer: true }),
+    ),
     turnTtl: get('turn-ttl', DEFAULTS.turnTtl, (v) =>
       number('turn-ttl', v, { min: 60, max: 7 * 86400, integer: true }),
     ),

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import type { Config } from './config.ts';
 import type { Metrics } from './metrics.ts';
-import { iceServersFor } from './turn.ts';
+import { builtInStunUrl, iceServersFor } from './turn.ts';
 
 /** Where the built call page lives (npm run build writes it). */
 export const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -18,6 +18,8 @@ export interface HttpDeps {
   readonly ready: () => Promise<boolean>;
   readonly now: () => number;
   readonly webRoot?: string;
+  /** The built-in STUN server's UDP port once it listens; undefined when it is off. */
+  readonly stunPort?: () => number | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -89,9 +91,12 @@ export function createHttpHandler(deps: HttpDeps): Handler {
           () => json(res, 500, { error: 'metrics unavailable' }),
         );
         return;
-      case '/api/ice-servers':
-        json(res, 200, iceServersFor(deps.config, deps.now()), corsHeaders(deps.config, req.headers.origin));
+      case '/api/ice-servers': {
+        const stunPort = deps.stunPort?.();
+        const stun = stunPort === undefined ? undefined : builtInStunUrl(req.headers.host, stunPort);
+        json(res, 200, iceServersFor(deps.config, deps.now(), stun), corsHeaders(deps.config, req.headers.origin));
         return;
+      }
       default:
         page(req, res);
     }

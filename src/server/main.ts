@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     {
       url: `${scheme}://${address.address}:${address.port}`,
       port: address.port,
+      stunPort: app.stunPort ?? null,
       turn: config.turnUrls.length > 0,
       iceTransportPolicy: config.iceTransportPolicy,
       cluster: config.redisUrl !== undefined,

@@ -14,6 +14,7 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly joins: Counter<'result'>;
   readonly storeLatency: Histogram<'op'>;
+  readonly stunRequests: Counter;
   countError(code: ErrorCode): void;
 }
 
@@ -65,6 +66,11 @@ export function createMetrics(sources: { connections: () => number; rooms: () =>
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers: [registry],
   });
+  const stunRequests = new Counter({
+    name: 'zerortc_stun_requests_total',
+    help: 'STUN requests answered by the built-in STUN server.',
+    registers: [registry],
+  });
   const errorCounters = new Map<ErrorCode, Counter.Internal>();
   return {
     registry,
@@ -75,6 +81,7 @@ export function createMetrics(sources: { connections: () => number; rooms: () =>
     errors,
     joins,
     storeLatency,
+    stunRequests,
     countError(code) {
       let counter = errorCounters.get(code);
       if (!counter) {

@@ -31,16 +31,35 @@ export function mintTurnCredential(
   return { username, credential };
 }
 
+/**
+ * @param builtInStun the built-in STUN server's URL as the asking client can reach it; used when
+ *   no `--stun-urls` are configured
+ */
 export function iceServersFor(
   config: Pick<Config, 'stunUrls' | 'turnUrls' | 'turnSecret' | 'turnTtl' | 'iceTransportPolicy'>,
   nowMs: number,
+  builtInStun?: string,
 ): IceServersResponse {
   const iceServers: IceServer[] = [];
   if (config.stunUrls.length > 0) iceServers.push({ urls: config.stunUrls });
+  else if (builtInStun !== undefined) iceServers.push({ urls: [builtInStun] });
   if (config.turnUrls.length > 0 && config.turnSecret !== undefined) {
     const expiresAt = Math.floor(nowMs / 1000) + config.turnTtl;
     const id = randomBytes(9).toString('base64url');
     iceServers.push({ urls: config.turnUrls, ...mintTurnCredential(config.turnSecret, expiresAt, id) });
   }
   return { iceServers, iceTransportPolicy: config.iceTransportPolicy, ttl: config.turnTtl };
+}
+
+// A DNS name, an IPv4 address or a bracketed IPv6 address, then an optional port.
+const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * `stun:<host>:<port>` for the host a client reached us by (its `Host` header), so that the
+ * built-in STUN server is found at the same address as the page; undefined for a header that is
+ * not a plain host (a client sending nonsense gets no STUN entry, and nobody else is affected).
+ */
+export function builtInStunUrl(hostHeader: string | undefined, stunPort: number): string | undefined {
+  const match = hostHeader === undefined ? null : HOST_HEADER.exec(hostHeader);
+  return match ? `stun:${match[1]}:${stunPort}` : undefined;
 }

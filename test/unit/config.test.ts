@@ -22,6 +22,8 @@ describe('parseConfig', () => {
     assert.equal(config.allowedOrigins, undefined);
     assert.ok(config.maxMessageBytes <= 1024 * 1024);
     assert.ok(config.graceSeconds <= 60);
+    // The built-in STUN server follows --port unless told otherwise.
+    assert.equal(config.stunPort, undefined);
     assert.deepEqual(config, DEFAULTS);
   });
 
@@ -32,6 +34,7 @@ describe('parseConfig', () => {
       ZERORTC_TURN_SECRET: 's',
       ZERORTC_TURN_URLS: 'turn:a.example:3478, turns:a.example:5349',
       ZERORTC_STUN_URLS: 'stun:a.example:3478',
+      ZERORTC_STUN_PORT: '3478',
       ZERORTC_TURN_TTL: '600',
       ZERORTC_ICE_TRANSPORT_POLICY: 'relay',
       ZERORTC_REDIS_URL: 'redis://127.0.0.1:6379',
@@ -47,6 +50,8 @@ describe('parseConfig', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.deepEqual(config.turnUrls, ['turn:a.example:3478', 'turns:a.example:5349']);
     assert.deepEqual(config.stunUrls, ['stun:a.example:3478']);
+    assert.equal(config.stunPort, 3478);
+    assert.equal(parseConfig(['--stun-port', '0'], env).stunPort, 0);
     assert.equal(config.turnTtl, 600);
     assert.equal(config.iceTransportPolicy, 'relay');
     assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
@@ -70,6 +75,8 @@ describe('parseConfig', () => {
       [['--turn-urls', 'http://x'], { ZERORTC_TURN_SECRET: 's' }, 'turn-urls'],
       [['--turn-urls', 'turn:x:3478'], {}, 'turn-secret'],
       [['--stun-urls', 'turn:x'], {}, 'stun-urls'],
+      [['--stun-port', '65536'], {}, 'stun-port'],
+      [[], { ZERORTC_STUN_PORT: 'udp' }, 'stun-port'],
       [['--redis-url', 'localhost:6379'], {}, 'redis-url'],
       [['--tls-cert', 'a.pem'], {}, 'tls-key'],
       [['--max-message-bytes', String(2 * 1024 * 1024)], {}, 'max-message-bytes'],

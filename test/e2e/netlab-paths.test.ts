@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callMediaFlowing, callState, joinCall, type EnginePage } from '../helpers/engines.ts';
 import { startLabWorld, waitForPair, type LabWorld, type SelectedPair } from '../helpers/lab-call.ts';
-import { PUBLIC_IPS } from '../helpers/netlab.ts';
+import { INTERNET_IP, PUBLIC_IPS } from '../helpers/netlab.ts';
 
 describe('calls across the network lab', () => {
   let world: LabWorld;
@@ -39,11 +39,20 @@ describe('calls across the network lab', () => {
 
   const describePair = (p: SelectedPair): string => JSON.stringify(p);
 
-  it('endpoint-independent NAT on both sides: a direct call through server-reflexive addresses', async () => {
+  it('endpoint-independent NAT on both sides: a direct call through addresses from ZeroRTC’s STUN server', async () => {
     await world.lab.reset();
     await world.lab.setNat('a', 'endpoint-independent');
     await world.lab.setNat('b', 'endpoint-independent');
     const { a, b } = await call();
+    // The only STUN server the page knows is ZeroRTC's own, on the page's host (no --stun-urls).
+    const stunUrls = await a.evaluate(
+      () =>
+        (window.zerortc.client.peerConnection?.getConfiguration().iceServers ?? [])
+          .flatMap((s) => (typeof s.urls === 'string' ? [s.urls] : s.urls))
+          .filter((u) => u.startsWith('stun:')),
+      undefined,
+    );
+    assert.deepEqual(stunUrls, [`stun:${INTERNET_IP}:${world.server.port}`]);
     // Each side reaches the other at its router's public address: no relay on either end.
     const pairA = await waitForPair(a, (p) => p.remote?.address === PUBLIC_IPS.b, 'towards b public address');
     const pairB = await waitForPair(b, (p) => p.remote?.address === PUBLIC_IPS.a, 'towards a public address');

@@ -56,10 +56,11 @@ export function labChromiumArgs(url: string): string[] {
   ];
 }
 
-/** Starts the lab, coturn (UDP, TCP, TLS on 443), the server and a Chromium in each home. */
-export async function startLabWorld(
-  options: { stunFromServer?: boolean; relayOnly?: boolean } = {},
-): Promise<LabWorld> {
+/**
+ * Starts the lab, coturn (UDP, TCP, TLS on 443), the server (with its built-in STUN server) and a
+ * Chromium in each home.
+ */
+export async function startLabWorld(options: { relayOnly?: boolean } = {}): Promise<LabWorld> {
   const tmp = tempDir('zerortc-lab-');
   const lab = await startNetLab();
   const started: { coturn?: Coturn; server?: TestServer; browsers: Browser[] } = { browsers: [] };
@@ -80,11 +81,11 @@ export async function startLabWorld(
       {
         host: INTERNET_IP,
         logLevel: 'warn',
+        // No --stun-urls: the page gets ZeroRTC's own STUN server (the --port number on UDP).
         turnUrls: [...coturn.urls, coturn.tlsUrl ?? ''],
         turnSecret: LAB_TURN_SECRET,
         turnTtl: 600,
         ...(options.relayOnly && { iceTransportPolicy: 'relay' as const }),
-        ...(!options.stunFromServer && { stunUrls: [`stun:${INTERNET_IP}:${LAB_TURN_PORT}`] }),
       },
       { webRoot },
     );

@@ -44,15 +44,20 @@ describe('calls that survive the network', () => {
     return { a, b };
   }
 
-  /** Both back to `connected` with frames advancing, and still so a while later (no freeze). */
-  async function expectRecovered(a: EnginePage, b: EnginePage, timeout: number): Promise<void> {
+  /**
+   * Both back to `connected` with frames advancing, and still so a while later (no freeze).
+   * @returns when both were `connected` again
+   */
+  async function expectRecovered(a: EnginePage, b: EnginePage, timeout: number): Promise<number> {
     await Promise.all([callState(a, 'connected', timeout), callState(b, 'connected', timeout)]);
+    const at = Date.now();
     for (let i = 0; i < 3; i++) await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
     await Promise.all([callState(a, 'connected'), callState(b, 'connected')]);
     for (const page of [a, b]) {
       const reloaded = await page.evaluate(() => performance.getEntriesByType('navigation').length, undefined);
       assert.equal(reloaded, 1, `${page.engine} was not reloaded`);
     }
+    return at;
   }
 
   it('a link cut of 12 s: both sides show reconnecting, then connected again with video', async () => {
@@ -76,7 +81,7 @@ describe('calls that survive the network', () => {
   async function changeOfNetwork(a: EnginePage, b: EnginePage, t: { diagnostic(m: string): void }): Promise<void> {
     await world.lab.switchNetwork();
     const switchedAt = Date.now();
-    await expectRecovered(a, b, 45_000);
+    const recoveredAt = await expectRecovered(a, b, 45_000);
     // Home a now talks from the mobile network: its own address there, or the carrier's NAT.
     const pair = await waitForPair(
       a,
@@ -89,7 +94,7 @@ describe('calls that survive the network', () => {
       'towards the new network',
     );
     assert.ok(pair.local && seenByB.remote);
-    t.diagnostic(`${a.engine}: back to connected ${Date.now() - switchedAt} ms after the change of network`);
+    t.diagnostic(`${a.engine}: both connected again ${recoveredAt - switchedAt} ms after the change of network`);
     // Signaling came back too: the seat is held on a live socket.
     await waitInPage(
       a,

@@ -106,7 +106,7 @@ async function sh(pid: number | undefined, script: string): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`lab command failed: ${script}\n${e.stderr ?? e.message}`);
+    throw new Error(`lab command failed: ${script}\n${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
@@ -260,7 +260,7 @@ export async function startNetLab(): Promise<NetLab> {
         },
       );
       delayers.set(home, child);
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       await new Promise<void>((resolve, reject) => {
         lines.once('line', () => resolve());
         child.once('exit', (code) => reject(new Error(`nfq-delay exited with ${code}`)));

@@ -132,8 +132,8 @@ async function main(): Promise<void> {
     'built-in STUN server) and coturn on the lab\'s "internet". Setup: the second person\'s click',
     'on join to both pages `connected`. Recovery: from the link coming back (cut) or the network',
     'changing (home a loses its Wi-Fi address for good and joins a mobile network) to both pages',
-    '`connected` again and remote media advancing on both (5 more decoded frames and 4800 more audio
-    samples, polled every 100 ms: this check is included). The first row, nothing',
+    '`connected` again and remote media advancing on both (5 more decoded frames and 4800 more audio',
+    'samples, polled every 100 ms: this check is included). The first row, nothing',
     'in the way, is the baseline of the same run.',
     `Run: \`unshare --net bash -c 'ip link set lo up && npm run bench:network'\` (\`CALLS=N\`, \`-- --write\`).`,
     `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), shared with other work while measured.`,

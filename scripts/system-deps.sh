@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
-# tests), coturn (TURN), redis-server and nginx (cluster), iproute2, openssl, systemd and a CJK font. Installs them
+# tests), coturn (TURN), redis-server and nginx (cluster), iproute2, openssl, systemd, a CJK font,
+# and the network lab's iptables, gcc and libnetfilter-queue-dev. Installs them
 # when run as root on a Debian/Ubuntu machine; otherwise names what is missing and stops.
 set -euo pipefail
 
@@ -17,6 +18,11 @@ declare -A needs=(
   [systemd]=/usr/bin/systemd-analyze
   # A CJK font, so that the zh-CN page can be looked at in screenshots (not a program: -e below).
   [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+  # The network lab (test/helpers/netlab.ts): NAT and packet filters (iptables), and the delay
+  # helper on a netfilter queue, compiled at run time (gcc, libnetfilter-queue-dev).
+  [iptables]=/usr/sbin/iptables
+  [gcc]=/usr/bin/gcc
+  [libnetfilter-queue-dev]=/usr/include/libnetfilter_queue/libnetfilter_queue.h
 )
 missing=()
 for pkg in "${!needs[@]}"; do

@@ -7,6 +7,7 @@
 import type { ServerMessage } from '../protocol/messages.ts';
 import { PeerCall, type PeerConnectionFactory } from './call.ts';
 import { CallTrust } from './call-trust.ts';
+import { CallRecovery } from './call-recovery.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
@@ -96,7 +97,7 @@ export interface CallClientOptions {
   readonly media?: Pick<LocalMediaOptions, 'audio' | 'video'>;
   readonly signaling?: Pick<
     SignalingOptions,
-    'initialBackoffMs' | 'maxBackoffMs' | 'maxInitialAttempts' | 'reconnectSlackMs'
+    'initialBackoffMs' | 'maxBackoffMs' | 'maxInitialAttempts' | 'reconnectSlackMs' | 'keepaliveMs' | 'pongTimeoutMs'
   >;
   /** Peer connection tuning (ms). */
   readonly peer?: {
@@ -105,6 +106,7 @@ export interface CallClientOptions {
     readonly relayTimeoutMs?: number;
     /** How long the answering side waits for the first offer before offering itself. */
     readonly offerWaitMs?: number;
+    readonly politeRestartDelayMs?: number;
   };
 }
 
@@ -144,6 +146,7 @@ export class CallClient extends Emitter<CallClientEvents> {
   /** The first ICE configuration fetched for this join: no call starts without it. */
   #iceReady: Promise<IceConfig> | undefined;
   #call: PeerCall | undefined;
+  #recovery: CallRecovery | undefined;
   #peer: RemotePeer | undefined;
   #remoteStream: MediaStream | undefined;
   #remoteTracks: MediaStreamTrack[] = [];
@@ -389,7 +392,7 @@ export class CallClient extends Emitter<CallClientEvents> {
           if (!this.#callAlive()) this.#dropCall();
         } else if (this.#call?.remoteUid === m.remoteUid) {
           this.#setPeer({ uid: m.remoteUid, presence: 'here' });
-          if (!this.#callAlive()) this.#call.restartIce(true);
+          if (!this.#callAlive()) this.#call.recover(true);
         } else if (m.resumed) {
           // Our seat came back but we have no connection with the other member (a reload):
           // offer from a fresh connection; the other side starts afresh when it must.
@@ -411,7 +414,7 @@ export class CallClient extends Emitter<CallClientEvents> {
         break;
       case 'peer-resumed':
         if (this.#peer?.uid === m.remoteUid) this.#setPeer({ ...this.#peer, presence: 'here' });
-        if (this.#call && !this.#callAlive()) this.#call.restartIce(true);
+        if (this.#call && !this.#callAlive()) this.#call.recover(true);
         break;
       case 'offer':
       case 'answer':
@@ -473,11 +476,13 @@ export class CallClient extends Emitter<CallClientEvents> {
       clock: this.#clock,
       send: (cmd, msg) => signaling.send({ cmd, roomId: signaling.roomId, uid: signaling.uid, remoteUid, msg }),
       ...(o.createPeerConnection && { createPeerConnection: o.createPeerConnection }),
+      beforeRestart: () => this.#ice.refreshWithin(2000),
       ...o.peer,
     });
     this.#call = call;
     this.#trust.watch(call, signaling.roomId);
     startAtHalfSize(call.pc, this.#clock);
+    this.#recovery = new CallRecovery(call, signaling, this.#clock, () => this.#recompute());
     call.on('track', ({ track, stream }) => {
       if (this.#call !== call) return;
       if (!this.#remoteTracks.includes(track)) this.#remoteTracks.push(track);
@@ -563,6 +568,8 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   #dropCall(): void {
     this.#clock.clearTimeout(this.#offerWaitTimer);
+    this.#recovery?.stop();
+    this.#recovery = undefined;
     if (this.#call) {
       this.#call.close();
       this.#call = undefined;
@@ -610,7 +617,8 @@ export class CallClient extends Emitter<CallClientEvents> {
     else if (!this.#mediaStarted || sig !== 'joined') next = 'joining';
     else if (!this.#peer) next = 'waiting';
     else if (!call) next = 'connecting';
-    else if (call.pc.connectionState === 'connected' && this.#remoteTracks.length > 0) next = 'connected';
+    else if (call.pc.connectionState === 'connected' && this.#remoteTracks.length > 0 && !this.#recovery?.stalled)
+      next = 'connected';
     else if (call.everConnected) next = 'reconnecting';
     else next = 'connecting';
     this.#setState(next);

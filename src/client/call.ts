@@ -37,6 +37,13 @@ export interface PeerCallOptions {
   readonly maxIceRestarts?: number;
   /** With relay-only policy: how long to wait for a relay candidate, ms (default 10000). */
   readonly relayTimeoutMs?: number;
+  /**
+   * How long the polite side waits for the other side's ICE restart before restarting itself,
+   * ms (default 4000): only the impolite side restarts at once, so the two never offer together.
+   */
+  readonly politeRestartDelayMs?: number;
+  /** Runs before each ICE restart (fetches fresh TURN credentials); a failure does not stop it. */
+  readonly beforeRestart?: () => Promise<void>;
 }
 
 /** Events of {@link PeerCall}. */
@@ -76,6 +83,7 @@ export class PeerCall extends Emitter<PeerCallEvents> {
   #channel: RTCDataChannel;
   #restarts = 0;
   #disconnectedTimer: TimerHandle;
+  #politeTimer: TimerHandle;
   #relayTimer: TimerHandle;
   #sawRelay = false;
   #relayOnly: boolean;
@@ -86,6 +94,8 @@ export class PeerCall extends Emitter<PeerCallEvents> {
   readonly #disconnectedRestartMs: number;
   readonly #maxIceRestarts: number;
   readonly #relayTimeoutMs: number;
+  readonly #politeRestartDelayMs: number;
+  readonly #beforeRestart: (() => Promise<void>) | undefined;
 
   /** Creates the connection, adds the tracks and opens the data channel. */
   constructor(options: PeerCallOptions) {
@@ -98,6 +108,8 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     this.#disconnectedRestartMs = options.disconnectedRestartMs ?? 3000;
     this.#maxIceRestarts = options.maxIceRestarts ?? 2;
     this.#relayTimeoutMs = options.relayTimeoutMs ?? 10_000;
+    this.#politeRestartDelayMs = options.politeRestartDelayMs ?? 4000;
+    this.#beforeRestart = options.beforeRestart;
     this.#relayOnly = options.configuration.iceTransportPolicy === 'relay';
     const pc = (options.createPeerConnection ?? defaultFactory)(options.configuration);
     this.pc = pc;
@@ -224,9 +236,43 @@ export class PeerCall extends Emitter<PeerCallEvents> {
       this.#restarts += 1;
     }
     this.#canOffer = true;
+    this.#clock.clearTimeout(this.#politeTimer);
+    this.#politeTimer = undefined;
     this.emit('ice-restart', { attempt: this.#restarts });
-    this.pc.restartIce();
+    void this.#restart();
     return true;
+  }
+
+  async #restart(): Promise<void> {
+    // Fresh TURN credentials first: those of the call's start may be close to their end.
+    if (this.#beforeRestart) await this.#beforeRestart().catch(() => undefined);
+    if (this.#closed) return;
+    if (this.pc.signalingState === 'have-local-offer' && !this.#makingOffer) {
+      // An offer that never got its answer (it went out on a socket that was already dead):
+      // take it back, or the restart would wait for that answer forever.
+      await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      if (this.#closed) return;
+    }
+    this.pc.restartIce();
+  }
+
+  /**
+   * Restores a broken media path without glare: the impolite side restarts ICE now; the polite
+   * side gives it `politeRestartDelayMs` and restarts itself only if the connection is still
+   * not back (the other side may be a client that never restarts).
+   * @param manual true: does not count toward `ice-failed` (a re-join, a member's return)
+   */
+  recover(manual = false): void {
+    if (this.#closed) return;
+    if (!this.#polite) {
+      this.restartIce(manual);
+      return;
+    }
+    if (this.#politeTimer !== undefined) return;
+    this.#politeTimer = this.#clock.setTimeout(() => {
+      this.#politeTimer = undefined;
+      if (this.pc.connectionState !== 'connected') this.restartIce(manual);
+    }, this.#politeRestartDelayMs);
   }
 
   /** Replaces the outgoing track of `kind` without renegotiating; adds a sender when there is none. */
@@ -262,6 +308,7 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     this.#closed = true;
     this.#clock.clearTimeout(this.#disconnectedTimer);
     this.#clock.clearTimeout(this.#relayTimer);
+    this.#clock.clearTimeout(this.#politeTimer);
     this.#channel.onopen = this.#channel.onmessage = null;
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
     this.pc.onconnectionstatechange = this.pc.onicecandidateerror = this.pc.onicegatheringstatechange = null;
@@ -332,11 +379,13 @@ export class PeerCall extends Emitter<PeerCallEvents> {
       this.#everConnected = true;
       this.#restarts = 0;
       this.#clock.clearTimeout(this.#relayTimer);
+      this.#clock.clearTimeout(this.#politeTimer);
+      this.#politeTimer = undefined;
     } else if (state === 'failed') {
-      this.restartIce();
+      this.recover();
     } else if (state === 'disconnected') {
       this.#disconnectedTimer = this.#clock.setTimeout(() => {
-        if (this.pc.connectionState === 'disconnected') this.restartIce();
+        if (this.pc.connectionState === 'disconnected') this.recover();
       }, this.#disconnectedRestartMs);
     }
     this.emit('connection', state);

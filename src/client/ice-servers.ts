@@ -114,6 +114,17 @@ export class IceServerProvider {
     return this.#inflight;
   }
 
+  /**
+   * Refreshes, waiting at most `ms` (before an ICE restart: fresh TURN credentials, but never a
+   * restart held up by a network that does not answer). Never rejects.
+   */
+  refreshWithin(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#clock.setTimeout(resolve, ms);
+      void this.refresh().then(() => resolve());
+    });
+  }
+
   /** Stops refreshing. */
   stop(): void {
     this.#stopped = true;

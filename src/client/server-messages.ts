@@ -22,6 +22,8 @@ export function decodeServerMessage(data: unknown): ServerMessage | undefined {
   const roomId = str(f['roomId']) ? f['roomId'] : undefined;
   const polite = typeof f['polite'] === 'boolean' ? f['polite'] : undefined;
   switch (f['cmd']) {
+    case 'pong':
+      return { cmd: 'pong' };
     case 'joined':
       if (!str(f['roomId']) || !str(f['uid']) || typeof f['polite'] !== 'boolean' || !str(f['resume']))
         return undefined;

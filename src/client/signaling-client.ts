@@ -64,6 +64,10 @@ export interface SignalingOptions {
   readonly maxInitialAttempts?: number;
   /** How long to keep reconnecting after a drop, beyond the server's grace period, ms (default 30000). */
   readonly reconnectSlackMs?: number;
+  /** While seated and quiet, a `ping` goes out this often, ms (default 10000; 0: never). */
+  readonly keepaliveMs?: number;
+  /** A socket that answers nothing for this long after a `ping` is dead: reconnect, ms (default 2500). */
+  readonly pongTimeoutMs?: number;
 }
 
 const OPEN = 1;
@@ -95,6 +99,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #everJoined = false;
   #droppedAt = 0;
   #timer: TimerHandle;
+  #keepaliveTimer: TimerHandle;
+  #pongTimer: TimerHandle;
   readonly #url: string;
   readonly #createSocket: SocketFactory;
   readonly #clock: Clock;
@@ -102,6 +108,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   readonly #maxBackoffMs: number;
   readonly #maxInitialAttempts: number;
   readonly #reconnectSlackMs: number;
+  readonly #keepaliveMs: number;
+  readonly #pongTimeoutMs: number;
 
   /** @param options where and how to connect */
   constructor(options: SignalingOptions) {
@@ -113,6 +121,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.#maxInitialAttempts = options.maxInitialAttempts ?? 3;
     this.#reconnectSlackMs = options.reconnectSlackMs ?? 30_000;
+    this.#keepaliveMs = options.keepaliveMs ?? 10_000;
+    this.#pongTimeoutMs = options.pongTimeoutMs ?? 2500;
   }
 
   /** The current state. */
@@ -160,6 +170,43 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     if (this.#state !== 'joined' || this.#socket?.readyState !== OPEN) return false;
     this.#socket.send(JSON.stringify(message));
     return true;
+  }
+
+  /**
+   * Checks now that the socket is alive: sends a `ping`, and when nothing comes back within
+   * `pongTimeoutMs` drops the socket and reconnects (resuming the seat). For when the network
+   * may have changed under us (the media path died, the browser went online again): a socket
+   * bound to an address that is gone fails silently for minutes otherwise.
+   */
+  checkConnection(): void {
+    if (this.#state !== 'joined' || this.#socket?.readyState !== OPEN || this.#pongTimer !== undefined) return;
+    this.#clock.clearTimeout(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
+    const socket = this.#socket;
+    socket.send(JSON.stringify({ cmd: 'ping' } satisfies ClientMessage));
+    this.#pongTimer = this.#clock.setTimeout(() => {
+      this.#pongTimer = undefined;
+      if (this.#socket !== socket) return;
+      this.#dropSocket(4000, 'no pong');
+      this.#retry(new ZeroRtcError('server-unreachable', 'The signaling server stopped answering.'));
+    }, this.#pongTimeoutMs);
+  }
+
+  /** Anything from the server proves the socket alive: the next check comes `keepaliveMs` later. */
+  #alive(): void {
+    this.#clock.clearTimeout(this.#pongTimer);
+    this.#pongTimer = undefined;
+    this.#clock.clearTimeout(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
+    if (this.#keepaliveMs > 0 && this.#state === 'joined') {
+      this.#keepaliveTimer = this.#clock.setTimeout(() => this.checkConnection(), this.#keepaliveMs);
+    }
+  }
+
+  #stopKeepalive(): void {
+    this.#clock.clearTimeout(this.#pongTimer);
+    this.#clock.clearTimeout(this.#keepaliveTimer);
+    this.#pongTimer = this.#keepaliveTimer = undefined;
   }
 
   /** Leaves the room (the peer hears `peer-leave` at once) and closes. Safe to call twice. */
@@ -215,6 +262,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     socket.onclose = (ev) => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
+      this.#stopKeepalive();
       this.#onClose(ev.code);
     };
   }
@@ -222,15 +270,21 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #onMessage(data: unknown): void {
     const message = decodeServerMessage(data);
     if (!message) return;
+    if (message.cmd === 'pong') {
+      this.#alive();
+      return;
+    }
     if (message.cmd === 'joined') {
       this.#resume = message.resume || this.#resume;
       this.#graceMs = message.graceSeconds * 1000;
       this.#attempt = 0;
       this.#everJoined = true;
       this.#setState('joined');
+      this.#alive();
       this.emit('joined', message);
       return;
     }
+    this.#alive();
     if (message.cmd === 'error' && message.request === 'join') {
       if (FATAL_JOIN_ERRORS.has(message.code)) {
         this.#fail(
@@ -252,6 +306,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #dropSocket(code: number, reason: string): void {
+    this.#stopKeepalive();
     const socket = this.#socket;
     this.#socket = undefined;
     if (!socket) return;

@@ -263,6 +263,7 @@ export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxByt
     const text = stringAt(b, cmdStart, cmdEnd, slots[CMD * 4 + 3] === 1).slice(0, 32);
     return fail('unknown-cmd', `"${text}" is not a command.`, text);
   }
+  if (cmd === 'ping') return { ok: true, message: { cmd }, verbatim: true };
 
   const roomId = readIdSlot(b, ROOM_ID, 'roomId');
   if (typeof roomId === 'string') return fail('bad-message', roomId, cmd);

@@ -54,10 +54,27 @@ export interface IceServersRequest {
   readonly uid: string;
 }
 
-export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage | IceServersRequest;
+/**
+ * Addition: asks the server for a `pong`, so that a client can tell a live connection from one
+ * bound to an address that is gone (a phone that left its Wi-Fi): TCP notices that only after
+ * minutes, and a browser cannot see WebSocket ping frames.
+ */
+export interface PingMessage {
+  readonly cmd: 'ping';
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | RelayMessage | IceServersRequest | PingMessage;
 export type ClientCmd = ClientMessage['cmd'];
 
-export const CLIENT_CMDS: readonly ClientCmd[] = ['join', 'leave', 'offer', 'answer', 'candidate', 'ice-servers'];
+export const CLIENT_CMDS: readonly ClientCmd[] = [
+  'join',
+  'leave',
+  'offer',
+  'answer',
+  'candidate',
+  'ice-servers',
+  'ping',
+];
 
 // ---- server to client -------------------------------------------------------------------
 
@@ -168,7 +185,13 @@ export interface ErrorMessage {
   readonly reason?: AuthReason;
 }
 
+/** Addition: the answer to `ping`. */
+export interface PongMessage {
+  readonly cmd: 'pong';
+}
+
 export type ServerMessage =
+  | PongMessage
   | JoinedMessage
   | RespJoinMessage
   | NewPeerMessage

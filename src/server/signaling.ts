@@ -276,6 +276,9 @@ export class Signaling implements HandlerContext {
         return handleJoin(this, conn, message);
       case 'leave':
         return handleLeave(this, conn, message);
+      case 'ping':
+        conn.send({ cmd: 'pong' });
+        return undefined;
       case 'offer':
       case 'answer':
       case 'candidate':

@@ -120,7 +120,7 @@ let sdpCounter = 0;
 
 /**
  * A peer connection that follows the signaling state machine of JSEP closely enough for perfect
- * negotiation: implicit setLocalDescription, rollback on a remote offer in have-local-offer,
+ * negotiation: implicit setLocalDescription, rollback (explicit, or on a remote offer in have-local-offer),
  * candidates refused before a remote description, negotiationneeded when stable.
  */
 export class FakePeerConnection {
@@ -168,8 +168,13 @@ export class FakePeerConnection {
     this.iceRestarts += 1;
     this.#needNegotiation();
   }
-  async setLocalDescription(): Promise<void> {
+  async setLocalDescription(d?: { type: RTCSdpType }): Promise<void> {
     await Promise.resolve();
+    if (d?.type === 'rollback') {
+      if (this.signalingState !== 'have-local-offer') throw new Error(`rollback in ${this.signalingState}`);
+      this.signalingState = 'stable';
+      return;
+    }
     if (this.signalingState === 'stable') {
       this.localDescription = { type: 'offer', sdp: `offer-${++sdpCounter}` };
       this.signalingState = 'have-local-offer';

@@ -4,13 +4,14 @@
  * (`use-auth-secret`), UDP and TCP, no TLS. Resolves once it answers a STUN binding request;
  * stop() ends it by PID and removes the temp dir.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export const TURNSERVER = '/usr/bin/turnserver';
 
@@ -23,12 +24,20 @@ export interface CoturnOptions {
    * 403 Forbidden IP, as a production configuration's `denied-peer-ip` does for private addresses.
    */
   readonly allowLoopbackPeers?: boolean;
+  /** Address to listen and relay on (default 127.0.0.1; the network lab's internet address). */
+  readonly ip?: string;
+  /** Port for UDP and TCP (default: a free one). */
+  readonly port?: number;
+  /** Also TURN over TLS on this port (`turns:`), with a self-signed certificate made by openssl. */
+  readonly tlsPort?: number;
 }
 
 export interface Coturn {
   readonly port: number;
   /** `turn:` URLs for UDP and TCP on that port. */
   readonly urls: readonly string[];
+  /** The `turns:` URL, with `tlsPort`. */
+  readonly tlsUrl: string | undefined;
   /** The log coturn wrote so far (for a failing test's message). */
   log(): string;
   stop(): Promise<void>;
@@ -56,7 +65,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves when a STUN binding request to 127.0.0.1:port gets an answer. */
-async function answersStun(port: number, timeoutMs: number): Promise<boolean> {
+async function answersStun(ip: string, port: number, timeoutMs: number): Promise<boolean> {
   const socket = createSocket('udp4');
   socket.on('error', () => undefined);
   const request = Buffer.alloc(20);
@@ -70,27 +79,53 @@ async function answersStun(port: number, timeoutMs: number): Promise<boolean> {
         clearTimeout(timer);
         resolve(true);
       });
-      socket.send(request, port, '127.0.0.1');
+      socket.send(request, port, ip);
     });
   } finally {
     socket.close();
   }
 }
 
+/** A self-signed certificate for `ip` (coturn's `cert`/`pkey` lines). */
+async function selfSignedCertificate(dir: string, ip: string): Promise<string[]> {
+  const cert = join(dir, 'turn-cert.pem');
+  const key = join(dir, 'turn-key.pem');
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${ip}`,
+    '-addext',
+    `subjectAltName=IP:${ip}`,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  return [`cert=${cert}`, `pkey=${key}`];
+}
+
 export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'zerortc-coturn-'));
-  const port = await freePort();
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port ?? (await freePort());
+  const tls = options.tlsPort === undefined ? [] : await selfSignedCertificate(dir, ip);
   const minPort = 49152 + Math.floor(Math.random() * 1000) * 10;
   const logFile = join(dir, 'turn.log');
   const config = [
-    'listening-ip=127.0.0.1',
-    'relay-ip=127.0.0.1',
+    `listening-ip=${ip}`,
+    `relay-ip=${ip}`,
     `listening-port=${port}`,
     'use-auth-secret',
     `static-auth-secret=${options.secret}`,
     `realm=${options.realm ?? 'zerortc.test'}`,
     'fingerprint',
-    'no-tls',
+    ...(options.tlsPort === undefined ? ['no-tls'] : [`tls-listening-port=${options.tlsPort}`, ...tls]),
     'no-dtls',
     'no-cli',
     'no-multicast-peers',
@@ -125,16 +160,17 @@ export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 10_000;
-  while (!(await answersStun(port, 200))) {
+  while (!(await answersStun(ip, port, 200))) {
     if (!running || Date.now() > deadline) {
       const output = log();
       await stop();
-      throw new Error(`coturn did not start on 127.0.0.1:${port}:\n${output.slice(-2000)}`);
+      throw new Error(`coturn did not start on ${ip}:${port}:\n${output.slice(-2000)}`);
     }
   }
   return {
     port,
-    urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
+    urls: [`turn:${ip}:${port}?transport=udp`, `turn:${ip}:${port}?transport=tcp`],
+    tlsUrl: options.tlsPort === undefined ? undefined : `turns:${ip}:${options.tlsPort}?transport=tcp`,
     log,
     stop,
   };

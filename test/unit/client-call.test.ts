@@ -125,6 +125,35 @@ describe('PeerCall', () => {
     assert.equal(pc.iceRestarts, 1);
   });
 
+  it('leaves the restart to the impolite side: the polite side restarts only when nobody else did', async () => {
+    const polite = makeCall({ polite: true, canOffer: false });
+    await polite.call.handle('offer', offer());
+    polite.pc.setConnectionState('connected');
+    polite.pc.setConnectionState('failed');
+    // No restart offer at the same moment as the other side's (glare).
+    polite.clock.tick(3000);
+    assert.equal(polite.pc.iceRestarts, 0);
+    // The other side's restart brings it back: nothing more to do.
+    polite.pc.setConnectionState('connected');
+    polite.clock.tick(10_000);
+    assert.equal(polite.pc.iceRestarts, 0);
+    // The other side never restarts (a client that does not): after the delay, this side does.
+    polite.pc.setConnectionState('failed');
+    polite.clock.tick(4000);
+    assert.equal(polite.pc.iceRestarts, 1);
+  });
+
+  it('takes back an offer that never got its answer before restarting ICE', async () => {
+    const { pc, call, sent } = makeCall({ polite: false, canOffer: true });
+    await settle();
+    assert.equal(pc.signalingState, 'have-local-offer');
+    // The offer went out on a socket that was already dead: no answer will come.
+    call.restartIce(true);
+    await settle();
+    assert.equal(pc.iceRestarts, 1);
+    assert.equal(sent.filter((s) => s.cmd === 'offer').length, 2);
+  });
+
   it('raises ice-failed when restarts do not bring the connection back', () => {
     const { pc, errors } = makeCall({ polite: false, canOffer: true });
     pc.setConnectionState('failed');

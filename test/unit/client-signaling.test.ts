@@ -53,6 +53,30 @@ describe('SignalingClient', () => {
     assert.equal(client.resumeCredential, 'cred-2');
   });
 
+  it('pings a quiet socket, and reconnects with resume when a ping gets no answer (a dead address)', () => {
+    const { clock, sockets, client, states } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    clock.tick(10_000);
+    assert.deepEqual(sockets.last().sent.at(-1), { cmd: 'ping' });
+    // A live socket answers: nothing happens, the next ping comes a keepalive later.
+    sockets.last().receive({ cmd: 'pong' });
+    clock.tick(5000);
+    assert.equal(client.state, 'joined');
+    // The network changed: the socket is still "open" but nothing comes back.
+    client.checkConnection();
+    assert.deepEqual(sockets.last().sent.at(-1), { cmd: 'ping' });
+    clock.tick(2500);
+    assert.equal(client.state, 'reconnecting');
+    clock.tick(1000);
+    assert.equal(sockets.sockets.length, 2);
+    sockets.last().open();
+    assert.deepEqual(sockets.last().sent, [{ cmd: 'join', roomId: 'r', uid: 'a', resume: 'cred-1' }]);
+    sockets.last().receive({ ...JOINED, resumed: true });
+    assert.deepEqual(states, ['connecting', 'joined', 'reconnecting', 'joined']);
+  });
+
   it('backs off exponentially with jitter between attempts', () => {
     const { clock, sockets, client } = setup({ maxInitialAttempts: 100 });
     clock.randomValue = 0;

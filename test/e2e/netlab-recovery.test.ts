@@ -1,0 +1,118 @@
+/**
+ * Calls that survive the network going away, in the network lab (test/helpers/netlab.ts): a
+ * link cut of 12 s in the middle of a call, and a change of network (home a leaves its Wi-Fi for
+ * good and joins a mobile network), on Chromium and on Firefox. Each asserts what both people see
+ * (`#callStatus` goes `reconnecting` and back to `connected`, remote frames advance again, no
+ * reload) and, for the change of network, that the call now runs over the new address.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { callMediaFlowing, callState, joinCall, waitInPage, type EnginePage } from '../helpers/engines.ts';
+import { launchLabFirefox, type LabFirefox } from '../helpers/lab-firefox.ts';
+import { startLabWorld, waitForPair, type LabWorld } from '../helpers/lab-call.ts';
+import { HOME_IPS, PUBLIC_IPS } from '../helpers/netlab.ts';
+
+/** How long the link stays cut: longer than ICE's own patience (`disconnected` after ~5 s). */
+const CUT_MS = 12_000;
+
+describe('calls that survive the network', () => {
+  let world: LabWorld;
+  let firefox: LabFirefox | undefined;
+  let roomCounter = 0;
+  let pages: EnginePage[] = [];
+
+  before(async () => {
+    world = await startLabWorld();
+  });
+
+  after(async () => {
+    await firefox?.close();
+    await world?.close();
+  });
+
+  async function call(openA: () => Promise<EnginePage>): Promise<{ a: EnginePage; b: EnginePage }> {
+    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
+    await world.lab.reset();
+    const [a, b] = await Promise.all([openA(), world.openChromium('b')]);
+    pages = [a, b];
+    const room = `survive-${++roomCounter}`;
+    await joinCall(a, room);
+    await callState(a, 'waiting');
+    await joinCall(b, room);
+    await Promise.all([callState(a, 'connected', 40_000), callState(b, 'connected', 40_000)]);
+    await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
+    return { a, b };
+  }
+
+  /**
+   * Both back to `connected` with frames advancing, and still so a while later (no freeze).
+   * @returns when both were `connected` again
+   */
+  async function expectRecovered(a: EnginePage, b: EnginePage, timeout: number): Promise<number> {
+    await Promise.all([callState(a, 'connected', timeout), callState(b, 'connected', timeout)]);
+    const at = Date.now();
+    for (let i = 0; i < 3; i++) await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
+    await Promise.all([callState(a, 'connected'), callState(b, 'connected')]);
+    for (const page of [a, b]) {
+      const reloaded = await page.evaluate(() => performance.getEntriesByType('navigation').length, undefined);
+      assert.equal(reloaded, 1, `${page.engine} was not reloaded`);
+    }
+    return at;
+  }
+
+  it('a link cut of 12 s: both sides show reconnecting, then connected again with video', async () => {
+    const { a, b } = await call(() => world.openChromium('a'));
+    await world.lab.cut('a', true);
+    const cutAt = Date.now();
+    await Promise.all([callState(a, 'reconnecting', CUT_MS), callState(b, 'reconnecting', CUT_MS)]);
+    // What the page says meanwhile: the other side is unreachable, not gone.
+    const text = await a.evaluate(() => document.getElementById('callStatus')?.textContent ?? '', undefined);
+    assert.match(text, /reconnect/i);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, CUT_MS - (Date.now() - cutAt))));
+    await world.lab.cut('a', false);
+    await expectRecovered(a, b, 30_000);
+  });
+
+  /**
+   * Home a's Wi-Fi goes away for good and it joins the mobile network: the call must come back
+   * by an ICE restart on the new address, signaling included (its WebSocket was bound to the
+   * address that is gone).
+   */
+  async function changeOfNetwork(a: EnginePage, b: EnginePage, t: { diagnostic(m: string): void }): Promise<void> {
+    await world.lab.switchNetwork();
+    const switchedAt = Date.now();
+    const recoveredAt = await expectRecovered(a, b, 45_000);
+    // Home a now talks from the mobile network: its own address there, or the carrier's NAT.
+    const pair = await waitForPair(
+      a,
+      (p) => [HOME_IPS.mobile, PUBLIC_IPS.mobile].includes(p.local?.address ?? ''),
+      'on the new network',
+    );
+    const seenByB = await waitForPair(
+      b,
+      (p) => p.remote?.address === PUBLIC_IPS.mobile || p.remote?.type === 'relay',
+      'towards the new network',
+    );
+    assert.ok(pair.local && seenByB.remote);
+    t.diagnostic(`${a.engine}: both connected again ${recoveredAt - switchedAt} ms after the change of network`);
+    // Signaling came back too: the seat is held on a live socket.
+    await waitInPage(
+      a,
+      () => window.zerortc.client.state === 'connected' && window.zerortc.client.roomId !== undefined,
+      undefined,
+      'signaling',
+    );
+  }
+
+  it('a change of network on the Chromium side: back to connected over the new address', async (t) => {
+    const { a, b } = await call(() => world.openChromium('a'));
+    await changeOfNetwork(a, b, t);
+  });
+
+  it('a change of network on the Firefox side: back to connected over the new address', async (t) => {
+    firefox ??= await launchLabFirefox(world.lab, 'a', world.url);
+    const ff = firefox;
+    const { a, b } = await call(() => ff.open());
+    await changeOfNetwork(a, b, t);
+  });
+});

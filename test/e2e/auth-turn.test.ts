@@ -23,11 +23,14 @@ const TURN_SECRET = 'e2e-auth-turn-secret';
 const TOKEN_TTL = 15;
 const TURN_TTL = 4;
 
-/** The expiry (unix seconds) in the TURN username the page's connection runs with. */
+/**
+ * The expiry (unix seconds) in the TURN username the page's connection runs with (the built-in
+ * STUN entry comes first, with an empty username in Chromium).
+ */
 function credentialExpiry(page: Page): Promise<number> {
   return page.evaluate(() => {
     const servers = window.zerortc.client.peerConnection?.getConfiguration().iceServers ?? [];
-    return Number(String(servers.find((s) => s.username !== undefined)?.username ?? '0').split(':')[0]);
+    return Number(String(servers.find((s) => Boolean(s.username))?.username ?? '0').split(':')[0]);
   });
 }
 
@@ -118,7 +121,7 @@ describe('TURN credentials for the whole call with room tokens (coturn)', () => 
         page.waitForFunction(
           (after) => {
             const servers = window.zerortc.client.peerConnection?.getConfiguration().iceServers ?? [];
-            const username = String(servers.find((s) => s.username !== undefined)?.username ?? '0');
+            const username = String(servers.find((s) => Boolean(s.username))?.username ?? '0');
             return Number(username.split(':')[0]) >= after;
           },
           freshAfter + TURN_TTL,

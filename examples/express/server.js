@@ -20,9 +20,11 @@ app.get('/api/new-room', (_req, res) => {
 // the URL the browser asked for, under the prefix given above.
 app.use('/calls', zerortc.handler);
 
-// The browser library, served as it is in the package (ES modules, no bundler): the page's
-// import map points `zerortc/client` here.
-app.use('/vendor/zerortc', express.static(dirname(fileURLToPath(import.meta.resolve('zerortc/client')))));
+// The browser library, served as it is in the package (ES modules, no bundler): dist/client/ and
+// the protocol module it imports from beside it (../protocol/), nothing else of the package.
+// The page's import map points `zerortc/client` at /vendor/zerortc/client/index.js.
+const dist = dirname(dirname(fileURLToPath(import.meta.resolve('zerortc/client'))));
+for (const part of ['client', 'protocol']) app.use(`/vendor/zerortc/${part}`, express.static(join(dist, part)));
 app.use(express.static(join(here, 'public')));
 
 const port = Number(process.env.PORT ?? 3000);

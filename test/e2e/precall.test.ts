@@ -69,7 +69,7 @@ describe('pre-call check', () => {
       },
       { webRoot },
     );
-    bare = await startServer({ logLevel: 'warn' }, { webRoot });
+    bare = await startServer({ logLevel: 'warn', stunPort: 0 }, { webRoot });
   });
 
   after(async () => {

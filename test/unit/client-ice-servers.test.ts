@@ -218,11 +218,21 @@ describe('CallClient and TURN', () => {
     pc.gather({ candidate: 'candidate:relay', sdpMid: '0', sdpMLineIndex: 0, type: 'relay' });
     pc.addRemoteTrack('video');
     pc.setConnectionState('connected');
+    let answered = 0;
     // Credentials minted for 60 s: refreshed at 48 s, while u1 is still valid, over the seated
-    // signaling connection (the seat is the proof: a room token may have expired by then).
-    t.clock.tick(48_000);
-    await settle();
+    // signaling connection (the seat is the proof: a room token may have expired by then). The
+    // server is alive meanwhile: it answers the client's keepalive pings.
     const socket = t.sockets.last();
+    for (let s = 0; s < 48; s++) {
+      t.clock.tick(1000);
+      const pings = socket.sentCmd('ping').length;
+      if (pings > answered) {
+        socket.receive({ cmd: 'pong' });
+        answered = pings;
+      }
+    }
+    await settle();
+    assert.equal(t.sockets.last(), socket, 'still on the same signaling connection');
     assert.deepEqual(socket.sentCmd('ice-servers'), [{ cmd: 'ice-servers', roomId: 'r', uid: 'a' }]);
     assert.equal(t.endpoint.state.calls, 1, 'no HTTP fetch while seated');
     socket.receive({

@@ -9,6 +9,7 @@
  * Needs root and its own network namespace, like the tests:
  *   unshare --net bash -c 'ip link set lo up && npm run bench:network'
  *   CALLS=10 ... npm run bench:network -- --write   # also updates docs/benchmarks.md
+ *   SCENARIO=change ... npm run bench:network       # only the scenarios whose name has "change"
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -17,6 +18,8 @@ import { startLabWorld, type LabWorld } from '../test/helpers/lab-call.ts';
 
 const CALLS = Number(process.env['CALLS'] ?? 10);
 const WRITE = process.argv.includes('--write');
+/** Only the scenarios whose name contains this (e.g. SCENARIO=change), for a quick look. */
+const ONLY = process.env['SCENARIO'];
 const CUT_MS = 12_000;
 
 interface Scenario {
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   let room = 0;
   try {
     for (const [i, scenario] of SCENARIOS.entries()) {
+      if (ONLY !== undefined && !scenario.name.toLowerCase().includes(ONLY.toLowerCase())) continue;
       for (let n = 0; n < CALLS; n++) {
         await oneCall(world, scenario, `bench-${++room}`, rows[i]!);
         process.stderr.write('.');
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(section + '\n');
-  if (WRITE) {
+  if (WRITE && ONLY === undefined) {
     const path = 'docs/benchmarks.md';
     const doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
     const start = doc.indexOf('## Calls on real networks');

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { callMediaFlowing, callState, joinCall, type EnginePage } from '../helpers/engines.ts';
-import { startLabWorld, waitForPair, type LabWorld, type SelectedPair } from '../helpers/lab-call.ts';
+import { callMediaFlowing, callState, type EnginePage } from '../helpers/engines.ts';
+import { connectCall, startLabWorld, waitForPair, type LabWorld, type SelectedPair } from '../helpers/lab-call.ts';
 import { INTERNET_IP, PUBLIC_IPS } from '../helpers/netlab.ts';
 
 describe('calls across the network lab', () => {
@@ -28,12 +28,7 @@ describe('calls across the network lab', () => {
     await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     const [a, b] = await Promise.all([world.openChromium('a'), world.openChromium('b')]);
     pages = [a, b];
-    const room = `lab-${++roomCounter}`;
-    await joinCall(a, room);
-    await callState(a, 'waiting');
-    await joinCall(b, room);
-    await Promise.all([callState(a, 'connected', 40_000), callState(b, 'connected', 40_000)]);
-    await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
+    await connectCall(a, b, `lab-${++roomCounter}`);
     return { a, b };
   }
 

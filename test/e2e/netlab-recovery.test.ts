@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { callMediaFlowing, callState, joinCall, waitInPage, type EnginePage } from '../helpers/engines.ts';
+import { callMediaFlowing, callState, waitInPage, type EnginePage } from '../helpers/engines.ts';
 import { launchLabFirefox, type LabFirefox } from '../helpers/lab-firefox.ts';
-import { startLabWorld, waitForPair, type LabWorld } from '../helpers/lab-call.ts';
+import { connectCall, startLabWorld, waitForPair, type LabWorld } from '../helpers/lab-call.ts';
 import { HOME_IPS, PUBLIC_IPS } from '../helpers/netlab.ts';
 
 /** How long the link stays cut: longer than ICE's own patience (`disconnected` after ~5 s). */
@@ -35,12 +35,7 @@ describe('calls that survive the network', () => {
     await world.lab.reset();
     const [a, b] = await Promise.all([openA(), world.openChromium('b')]);
     pages = [a, b];
-    const room = `survive-${++roomCounter}`;
-    await joinCall(a, room);
-    await callState(a, 'waiting');
-    await joinCall(b, room);
-    await Promise.all([callState(a, 'connected', 40_000), callState(b, 'connected', 40_000)]);
-    await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
+    await connectCall(a, b, `survive-${++roomCounter}`);
     return { a, b };
   }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { buildPage, CHROMIUM, CHROMIUM_ARGS, tempDir } from './browser.ts';
 import { startCoturn, type Coturn } from './coturn.ts';
-import { fromPlaywright, type EnginePage } from './engines.ts';
+import { callMediaFlowing, callState, fromPlaywright, joinCall, type EnginePage } from './engines.ts';
 import { INTERNET_IP, startNetLab, type HomeName, type NetLab } from './netlab.ts';
 import { startServer, type TestServer } from './server.ts';
 
@@ -164,4 +164,16 @@ export async function waitForPair(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Puts two lab pages in one call as people would: `a` joins first and waits alone, then `b`
+ * joins; resolves when both are `connected` with media flowing both ways.
+ */
+export async function connectCall(a: EnginePage, b: EnginePage, room: string): Promise<void> {
+  await joinCall(a, room);
+  await callState(a, 'waiting');
+  await joinCall(b, room);
+  await Promise.all([callState(a, 'connected', 40_000), callState(b, 'connected', 40_000)]);
+  await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
 }

@@ -5,127 +5,36 @@
  * and derives one {@link CallState} from them (SPEC §4's states).
  */
 import type { ServerMessage } from '../protocol/messages.ts';
-import { PeerCall, type PeerConnectionFactory } from './call.ts';
+import { CallLink, rtcConfig } from './call-link.ts';
+import { CallRemote, sendMediaState } from './call-remote.ts';
 import { CallTrust } from './call-trust.ts';
-import { CallRecovery } from './call-recovery.ts';
-import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { handleServerMessage, type CallRoom } from './call-room.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { requestIceServers } from './ice-request.ts';
-import { IceServerProvider, type FetchLike, type IceConfig } from './ice-servers.ts';
-import { LocalMedia, type LocalMediaOptions, type LocalMediaState, type MediaDevicesLike } from './media.ts';
-import { MAX_CHAT_LENGTH, type PeerMediaState, type PeerMessage } from './peer-messages.ts';
-import { startAtHalfSize } from './fast-start.ts';
+import { IceServerProvider, type IceConfig } from './ice-servers.ts';
+import type { CallClientEvents, CallClientOptions, CallState, JoinOptions, RemotePeer } from './call-types.ts';
+import { LocalMedia } from './media.ts';
+import { MAX_CHAT_LENGTH } from './peer-messages.ts';
 import { checkRelay, relayError } from './relay-check.ts';
 import type { CallReport } from './report.ts';
 import type { SafetyCode } from './safety-code.ts';
-import { SignalingClient, type SignalingOptions, type SocketFactory } from './signaling-client.ts';
-import { summarizeStats, type StatsSummary } from './stats.ts';
+import { SignalingClient } from './signaling-client.ts';
+import type { StatsSummary } from './stats.ts';
 
-/**
- * - `idle`: not joined yet
- * - `joining`: starting media and joining the room
- * - `waiting`: in the room, alone
- * - `connecting`: the other member is here; media is being connected
- * - `connected`: the other member's media is playing
- * - `reconnecting`: the connection to the server or to the other member dropped; restoring it
- * - `left`: we left the room
- * - `error`: the call ended with an error (see `error.code`)
- */
-export type CallState = 'idle' | 'joining' | 'waiting' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'error';
-
-/** The other member, as far as we know. */
-export interface RemotePeer {
-  readonly uid: string;
-  /** `reconnecting` while the server holds its seat after a drop. */
-  readonly presence: 'here' | 'reconnecting';
-  /** Its microphone/camera/screen state, once its browser told us. */
-  readonly media: PeerMediaState | undefined;
-}
-
-/** A chat line. */
-export interface ChatMessage {
-  readonly from: 'local' | 'remote';
-  readonly text: string;
-  /** Sender's clock, ms since the epoch. */
-  readonly at: number;
-}
-
-/** What a page keeps to take its seat back after a reload. */
-export interface CallSession {
-  readonly roomId: string;
-  readonly uid: string;
-  readonly resume: string;
-}
-
-/** Events of {@link CallClient}. */
-export interface CallClientEvents {
-  /** The state changed; `error` is set in state `error`. */
-  state: { readonly state: CallState; readonly error: ZeroRtcError | undefined };
-  /** The other member's media: attach `stream` to a video element. */
-  'remote-stream': MediaStream | undefined;
-  /** The other member arrived, left, or changed its media state. */
-  peer: RemotePeer | undefined;
-  /** Our own media changed (mute, camera, screen, devices). */
-  'local-media': LocalMediaState;
-  /** The outgoing preview stream changed. */
-  'local-stream': MediaStream | undefined;
-  /** A chat line, sent or received. */
-  chat: ChatMessage;
-  /** The server seated us: keep this to resume after a reload. */
-  session: CallSession;
-  /** A problem that does not end the call. */
-  warning: ZeroRtcError;
-  /** The safety code was derived, changed (a new certificate), confirmed, or went away. */
-  'safety-code': SafetyCode | undefined;
-}
-
-/** Options of {@link CallClient}; everything has a browser default. */
-export interface CallClientOptions {
-  /** HTTP(S) base URL of the ZeroRTC server (default: the page's origin). */
-  readonly server?: string;
-  /** WebSocket URL (default: derived from `server`, path `/ws`). */
-  readonly wsUrl?: string;
-  /** Our display name, sent to the other side over the data channel. */
-  readonly name?: string;
-  readonly createSocket?: SocketFactory;
-  readonly createPeerConnection?: PeerConnectionFactory;
-  readonly createStream?: (tracks: MediaStreamTrack[]) => MediaStream;
-  readonly mediaDevices?: MediaDevicesLike;
-  readonly fetch?: FetchLike;
-  readonly clock?: Clock;
-  readonly media?: Pick<LocalMediaOptions, 'audio' | 'video'>;
-  readonly signaling?: Pick<
-    SignalingOptions,
-    'initialBackoffMs' | 'maxBackoffMs' | 'maxInitialAttempts' | 'reconnectSlackMs' | 'keepaliveMs' | 'pongTimeoutMs'
-  >;
-  /** Peer connection tuning (ms). */
-  readonly peer?: {
-    readonly disconnectedRestartMs?: number;
-    readonly maxIceRestarts?: number;
-    readonly relayTimeoutMs?: number;
-    /** How long the answering side waits for the first offer before offering itself. */
-    readonly offerWaitMs?: number;
-    readonly politeRestartDelayMs?: number;
-  };
-}
-
-/** Options of {@link CallClient.join}. */
-export interface JoinOptions {
-  /** Our uid in the room (default: a random one). */
-  readonly uid?: string;
-  /** A resume credential kept from an earlier `session` event. */
-  readonly resume?: string;
-  /** A room token, for a server that admits invited people only (docs/access.md). */
-  readonly token?: string;
-}
+export type {
+  CallClientEvents,
+  CallClientOptions,
+  CallSession,
+  CallState,
+  ChatMessage,
+  JoinOptions,
+  RemotePeer,
+} from './call-types.ts';
 
 function randomUid(): string {
   return `u-${Math.random().toString(36).slice(2, 10)}`;
-}
-
-function rtcConfig(ice: IceConfig): RTCConfiguration {
-  return { iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy, bundlePolicy: 'max-bundle' };
 }
 
 /**
@@ -145,21 +54,17 @@ export class CallClient extends Emitter<CallClientEvents> {
   #mediaReady: Promise<boolean> = Promise.resolve(false);
   /** The first ICE configuration fetched for this join: no call starts without it. */
   #iceReady: Promise<IceConfig> | undefined;
-  #call: PeerCall | undefined;
-  #recovery: CallRecovery | undefined;
-  #peer: RemotePeer | undefined;
-  #remoteStream: MediaStream | undefined;
-  #remoteTracks: MediaStreamTrack[] = [];
   #polite = false;
   #chain: Promise<void> = Promise.resolve();
-  #offerWaitTimer: TimerHandle;
-  #lastStats: StatsSummary | undefined;
   #name: string | undefined;
   readonly #ice: IceServerProvider;
   readonly #options: CallClientOptions;
   readonly #clock: Clock;
   readonly #server: string;
   readonly #trust: CallTrust;
+  readonly #remote: CallRemote;
+  readonly #link: CallLink;
+  readonly #room: CallRoom;
 
   /** @param options server address and injectable dependencies */
   constructor(options: CallClientOptions = {}) {
@@ -172,10 +77,31 @@ export class CallClient extends Emitter<CallClientEvents> {
       url: `${this.#server}/api/ice-servers`,
       clock: this.#clock,
       ...(options.fetch && { fetch: options.fetch }),
-      onUpdate: (config) => this.#call?.setConfiguration(rtcConfig(config)),
+      onUpdate: (config) => this.#link.call?.setConfiguration(rtcConfig(config)),
       request: () => this.#signaling && requestIceServers(this.#signaling, this.#clock),
     });
     this.#trust = new CallTrust(this, this.#clock, (code) => this.emit('safety-code', code));
+    this.#remote = new CallRemote((type, payload) => this.emit(type, payload), options.createStream);
+    this.#link = new CallLink(this.#clock, options, {
+      onCall: (call) => this.#trust.watch(call, call && this.#signaling?.roomId),
+      onTrack: (track, stream) => {
+        this.#remote.addTrack(track, stream);
+        this.#recompute();
+      },
+      onChange: () => this.#recompute(),
+      onChannelOpen: () => this.#sendMediaState(),
+      onPeerMessage: (message) => this.#remote.onPeerMessage(message),
+      onError: (err) => this.#fail(err),
+    });
+    this.#room = {
+      link: this.#link,
+      remote: this.#remote,
+      setPolite: (polite) => (this.#polite = polite),
+      session: (session) => this.emit('session', session),
+      warn: (warning) => this.emit('warning', warning),
+      startCall: (remoteUid, polite, canOffer) => this.#startCall(remoteUid, polite, canOffer),
+      dropCall: () => this.#dropCall(),
+    };
   }
 
   /** The safety code of the current call (docs/security.md); read it aloud with the other person. */
@@ -205,7 +131,7 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   /** The other member, when there is one. */
   get peer(): RemotePeer | undefined {
-    return this.#peer;
+    return this.#remote.peer;
   }
 
   /** Our uid in the room. */
@@ -225,12 +151,12 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   /** The other member's media. */
   get remoteStream(): MediaStream | undefined {
-    return this.#remoteStream;
+    return this.#remote.stream;
   }
 
   /** The current peer connection (for stats and debugging). */
   get peerConnection(): RTCPeerConnection | undefined {
-    return this.#call?.pc;
+    return this.#link.call?.pc;
   }
 
   /** Our role in the last negotiation. */
@@ -270,7 +196,7 @@ export class CallClient extends Emitter<CallClientEvents> {
     });
     media.on('track', ({ kind, track }) => {
       this.emit('local-stream', media.stream);
-      void this.#call?.replaceTrack(kind, track, media.stream).catch(() => undefined);
+      void this.#link.call?.replaceTrack(kind, track, media.stream).catch(() => undefined);
     });
     media.on('warning', (w) => this.emit('warning', w));
 
@@ -353,20 +279,16 @@ export class CallClient extends Emitter<CallClientEvents> {
    */
   sendChat(text: string): boolean {
     const line = text.trim().slice(0, MAX_CHAT_LENGTH);
-    if (!line || !this.#call) return false;
+    if (!line || !this.#link.call) return false;
     const at = Date.now();
-    if (!this.#call.sendPeer({ t: 'chat', text: line, at })) return false;
+    if (!this.#link.call.sendPeer({ t: 'chat', text: line, at })) return false;
     this.emit('chat', { from: 'local', text: line, at });
     return true;
   }
 
   /** A stats summary of the call (rates against the previous call of this method). */
-  async getStats(): Promise<StatsSummary | undefined> {
-    const pc = this.#call?.pc;
-    if (!pc) return undefined;
-    const summary = summarizeStats(await pc.getStats(), this.#lastStats);
-    this.#lastStats = summary;
-    return summary;
+  getStats(): Promise<StatsSummary | undefined> {
+    return this.#link.getStats();
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -376,141 +298,31 @@ export class CallClient extends Emitter<CallClientEvents> {
     this.#chain = this.#chain
       .then(async () => {
         if (this.#signaling !== signaling) return;
-        await this.#handle(message);
+        await handleServerMessage(this.#room, message);
+        this.#recompute();
       })
       .catch(() => undefined);
   }
 
-  async #handle(m: ServerMessage): Promise<void> {
-    switch (m.cmd) {
-      case 'joined': {
-        this.#polite = m.polite;
-        this.emit('session', { roomId: m.roomId, uid: m.uid, resume: m.resume });
-        if (m.remoteUid === undefined) {
-          // After a server restart the new server does not know the other member yet; a call
-          // whose media still flows is kept until the other member re-joins or it fails.
-          if (!this.#callAlive()) this.#dropCall();
-        } else if (this.#call?.remoteUid === m.remoteUid) {
-          this.#setPeer({ uid: m.remoteUid, presence: 'here' });
-          if (!this.#callAlive()) this.#call.recover(true);
-        } else if (m.resumed) {
-          // Our seat came back but we have no connection with the other member (a reload):
-          // offer from a fresh connection; the other side starts afresh when it must.
-          await this.#startCall(m.remoteUid, m.polite, true);
-        }
-        break;
-      }
-      case 'resp-join':
-        await this.#meet(m.remoteUid, m.polite ?? true, false);
-        break;
-      case 'new-peer':
-        await this.#meet(m.remoteUid, m.polite ?? false, true);
-        break;
-      case 'peer-leave':
-        if (this.#peer?.uid === m.remoteUid || this.#call?.remoteUid === m.remoteUid) this.#dropCall();
-        break;
-      case 'peer-reconnecting':
-        if (this.#peer?.uid === m.remoteUid) this.#setPeer({ ...this.#peer, presence: 'reconnecting' });
-        break;
-      case 'peer-resumed':
-        if (this.#peer?.uid === m.remoteUid) this.#setPeer({ ...this.#peer, presence: 'here' });
-        if (this.#call && !this.#callAlive()) this.#call.recover(true);
-        break;
-      case 'offer':
-      case 'answer':
-      case 'candidate':
-        await this.#relay(m.cmd, m.uid, m.msg);
-        break;
-      case 'error':
-        this.emit('warning', new ZeroRtcError('server-error', m.message));
-        break;
-    }
-    this.#recompute();
-  }
-
-  async #relay(cmd: 'offer' | 'answer' | 'candidate', from: string, msg: string): Promise<void> {
-    if (!this.#call || this.#call.remoteUid !== from) {
-      if (cmd !== 'offer') return;
-      await this.#startCall(from, true, false);
-    }
-    const call = this.#call;
-    if (!call) return;
-    try {
-      await call.handle(cmd, msg);
-    } catch {
-      if (cmd !== 'offer') return;
-      // The other side started a new connection (reload, restart): follow it.
-      await this.#startCall(from, true, false);
-      await this.#call?.handle(cmd, msg).catch(() => undefined);
-    }
-  }
-
-  /** `resp-join` or `new-peer`: keep a live call with the same member, else start one. */
-  async #meet(remoteUid: string, polite: boolean, canOffer: boolean): Promise<void> {
-    this.#polite = polite;
-    if (this.#call?.remoteUid === remoteUid && this.#callAlive()) {
-      this.#call.setRole(polite, canOffer);
-      this.#setPeer({ uid: remoteUid, presence: 'here' });
-      return;
-    }
-    await this.#startCall(remoteUid, polite, canOffer);
-  }
-
   async #startCall(remoteUid: string, polite: boolean, canOffer: boolean): Promise<void> {
     this.#dropCall();
-    this.#setPeer({ uid: remoteUid, presence: 'here' });
+    this.#remote.setPeer({ uid: remoteUid, presence: 'here' });
     const signaling = this.#signaling;
     if (!(await this.#mediaReady)) return;
     // Under the relay-only policy a call must never start with the fallback configuration.
     await this.#iceReady;
     const media = this.#media;
     if (!media || !signaling || this.#signaling !== signaling) return;
-    const o = this.#options;
-    const call = new PeerCall({
+    const ice = this.#ice;
+    this.#link.start({
       remoteUid,
       polite,
       canOffer,
-      configuration: rtcConfig(this.#ice.current),
-      tracks: media.outgoingTracks,
-      ...(media.stream && { stream: media.stream }),
-      clock: this.#clock,
-      send: (cmd, msg) => signaling.send({ cmd, roomId: signaling.roomId, uid: signaling.uid, remoteUid, msg }),
-      ...(o.createPeerConnection && { createPeerConnection: o.createPeerConnection }),
-      beforeRestart: () => this.#ice.refreshWithin(2000),
-      ...o.peer,
+      ice: ice.current,
+      media,
+      signaling,
+      beforeRestart: () => ice.refreshWithin(2000),
     });
-    this.#call = call;
-    this.#trust.watch(call, signaling.roomId);
-    startAtHalfSize(call.pc, this.#clock);
-    this.#recovery = new CallRecovery(call, signaling, this.#clock, () => this.#recompute());
-    call.on('track', ({ track, stream }) => {
-      if (this.#call !== call) return;
-      if (!this.#remoteTracks.includes(track)) this.#remoteTracks.push(track);
-      const next = stream ?? this.#remoteStream ?? this.#newStream(this.#remoteTracks);
-      if (!stream && next !== undefined && !next.getTracks().includes(track)) next.addTrack(track);
-      this.#remoteStream = next;
-      this.emit('remote-stream', next);
-      this.#recompute();
-    });
-    call.on('connection', () => {
-      if (this.#call !== call) return;
-      if (call.pc.connectionState === 'connected') this.#clock.clearTimeout(this.#offerWaitTimer);
-      this.#recompute();
-    });
-    call.on('channel-open', () => this.#sendMediaState());
-    call.on('peer', (message) => this.#onPeerMessage(message));
-    call.on('error', (err) => {
-      if (this.#call === call) this.#fail(err);
-    });
-    if (!canOffer) {
-      // The offer should come soon; if it does not, the other side may be holding an older
-      // connection: offering ourselves makes it start afresh. Not too soon: a client that is not
-      // ours cannot settle glare, and some offer only after gathering (werift waits up to 5 s
-      // for a STUN server that does not answer), so offering early would race them into glare.
-      this.#offerWaitTimer = this.#clock.setTimeout(() => {
-        if (this.#call === call && !call.pc.remoteDescription) call.startNegotiation();
-      }, o.peer?.offerWaitMs ?? 10_000);
-    }
     this.#recompute();
   }
 
@@ -522,69 +334,13 @@ export class CallClient extends Emitter<CallClientEvents> {
     if (result !== 'ok' && this.#signaling === signaling) this.#fail(relayError(result));
   }
 
-  #newStream(tracks: MediaStreamTrack[]): MediaStream | undefined {
-    if (this.#options.createStream) return this.#options.createStream([...tracks]);
-    return typeof MediaStream === 'function' ? new MediaStream([...tracks]) : undefined;
-  }
-
-  #onPeerMessage(message: PeerMessage): void {
-    if (message.t === 'chat') {
-      this.emit('chat', { from: 'remote', text: message.text, at: message.at });
-    } else if (this.#peer) {
-      const { micOn, cameraOn, screenSharing, name } = message;
-      this.#setPeer({ ...this.#peer, media: { micOn, cameraOn, screenSharing, name } });
-    }
-  }
-
   #sendMediaState(): void {
-    const state = this.#media?.state;
-    if (!state || !this.#call) return;
-    this.#call.sendPeer({
-      t: 'state',
-      micOn: state.micOn,
-      cameraOn: state.cameraOn,
-      screenSharing: state.screenSharing,
-      ...(this.#name !== undefined && { name: this.#name }),
-    });
-  }
-
-  #setPeer(
-    peer: { uid: string; presence: RemotePeer['presence']; media?: PeerMediaState | undefined } | undefined,
-  ): void {
-    const next: RemotePeer | undefined = peer && {
-      uid: peer.uid,
-      presence: peer.presence,
-      media: 'media' in peer ? peer.media : this.#peer?.uid === peer.uid ? this.#peer.media : undefined,
-    };
-    this.#peer = next;
-    this.emit('peer', next);
-  }
-
-  /** Is there a call whose media is flowing (or about to)? */
-  #callAlive(): boolean {
-    const state = this.#call?.pc.connectionState;
-    return state === 'connected';
+    sendMediaState(this.#link.call, this.#media?.state, this.#name);
   }
 
   #dropCall(): void {
-    this.#clock.clearTimeout(this.#offerWaitTimer);
-    this.#recovery?.stop();
-    this.#recovery = undefined;
-    if (this.#call) {
-      this.#call.close();
-      this.#call = undefined;
-      this.#trust.watch(undefined, undefined);
-    }
-    this.#lastStats = undefined;
-    this.#remoteTracks = [];
-    if (this.#remoteStream) {
-      this.#remoteStream = undefined;
-      this.emit('remote-stream', undefined);
-    }
-    if (this.#peer) {
-      this.#peer = undefined;
-      this.emit('peer', undefined);
-    }
+    this.#link.drop();
+    this.#remote.clear();
   }
 
   #teardown(): void {
@@ -611,13 +367,13 @@ export class CallClient extends Emitter<CallClientEvents> {
   #recompute(): void {
     if (this.#state === 'idle' || this.#state === 'left' || this.#state === 'error') return;
     const sig = this.#signaling?.state;
-    const call = this.#call;
+    const call = this.#link.call;
     let next: CallState;
     if (sig === 'reconnecting') next = 'reconnecting';
     else if (!this.#mediaStarted || sig !== 'joined') next = 'joining';
-    else if (!this.#peer) next = 'waiting';
+    else if (!this.#remote.peer) next = 'waiting';
     else if (!call) next = 'connecting';
-    else if (call.pc.connectionState === 'connected' && this.#remoteTracks.length > 0 && !this.#recovery?.stalled)
+    else if (call.pc.connectionState === 'connected' && this.#remote.hasTracks && !this.#link.stalled)
       next = 'connected';
     else if (call.everConnected) next = 'reconnecting';
     else next = 'connecting';

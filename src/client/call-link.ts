@@ -73,6 +73,11 @@ export class CallLink {
     return state === 'connected';
   }
 
+  /** The current call's recovery watch (call-recovery.ts). */
+  get recovery(): CallRecovery | undefined {
+    return this.#recovery;
+  }
+
   /** No remote media arrived for a while although the connection says connected. */
   get stalled(): boolean {
     return this.#recovery?.stalled ?? false;

@@ -1,25 +1,44 @@
 /**
  * Keeps a call honest and alive on real networks: whether the other side's media really arrives
  * (ICE and DTLS can say `connected` while nothing comes, for example a stream left frozen after a
- * link cut; SPEC §4's `connected` means media playing), and what to do when the path breaks:
- * check that the signaling socket is still alive (after a change of network it is bound to an
- * address that is gone, and TCP notices that only after minutes) and restore the media path by
- * the role (see {@link PeerCall.recover}).
+ * link cut, or for seconds after a phone left Wi-Fi; SPEC §4's `connected` means media playing),
+ * and how to restore the path when it broke (docs/protocol.md, "Recovery"):
+ *
+ * - No remote frame or audio packet for `stallMs` (a muted microphone still sends packets, so
+ *   silence means the path is gone): the call is `reconnecting`. The signaling socket is renewed
+ *   first, because after a change of network it is bound to an address that is gone (TCP notices
+ *   that only after minutes) and an ICE-restart offer sent on it would be lost; once seated
+ *   again, the impolite side restarts ICE, the polite side only if media is still stalled after
+ *   its delay (no glare).
+ * - A change of network that the browser reports (`online`, or the Network Information API's
+ *   `change`, as when a phone leaves Wi-Fi) is acted on at once: renew, and once seated this
+ *   side restarts ICE whatever its role, since it is the side that knows its address changed.
+ * - The other member's seat came back (`peer-resumed`) while our offer is unanswered: it was
+ *   lost on the other member's dead socket, so offer again.
  */
 import type { PeerCall } from './call.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 
 /** Tuning of {@link CallRecovery} (ms). */
 export interface CallRecoveryOptions {
-  /** How often the receive counters are read (default 1000). */
+  /** How often the receive counters are read (default 500). */
   readonly sampleMs?: number;
-  /** No new remote frame or audio packet for this long: the media is stalled (default 4000). */
+  /** No new remote frame or audio packet for this long: the media is stalled (default 2000). */
   readonly stallMs?: number;
 }
 
 /** What the recovery needs of the signaling client. */
 export interface SignalingProbe {
+  /** Pings; reconnects when no answer comes (an ICE state change, not yet a stall). */
   checkConnection(): void;
+  /** Reconnects now and resumes the seat. */
+  renew(): void;
+}
+
+/** Where the browser says that its network changed; `navigator.connection` is Chromium's. */
+interface NetworkEvents {
+  addEventListener?(type: string, listener: () => void): void;
+  removeEventListener?(type: string, listener: () => void): void;
 }
 
 /** Watches one call; `stop()` when the call ends. */
@@ -28,8 +47,18 @@ export class CallRecovery {
   #last = -1;
   #lastProgressAt = 0;
   #stalled = false;
+  /** No remote media for `stallMs`. */
+  #silent = false;
+  /** The network changed: stalled until remote media moves again, whatever the clock says. */
+  #awaitingMedia = false;
+  /** The next sample is the baseline after a change of network, not progress. */
+  #rebase = false;
+  /** Why the path must be restored once the signaling seat is back. */
+  #onRejoin: 'network' | 'stall' | undefined;
   #stopped = false;
-  readonly #onlineListener = (): void => this.#signaling.checkConnection();
+  readonly #onNetworkChange = (): void => this.#networkChanged();
+  readonly #connection: NetworkEvents | undefined = (globalThis.navigator as { connection?: NetworkEvents } | undefined)
+    ?.connection;
   readonly #call: PeerCall;
   readonly #signaling: SignalingProbe;
   readonly #clock: Clock;
@@ -51,22 +80,23 @@ export class CallRecovery {
     this.#signaling = signaling;
     this.#clock = clock;
     this.#onChange = onChange;
-    this.#sampleMs = options.sampleMs ?? 1000;
-    this.#stallMs = options.stallMs ?? 4000;
+    this.#sampleMs = options.sampleMs ?? 500;
+    this.#stallMs = options.stallMs ?? 2000;
     call.on('connection', (state) => {
       if (state === 'connected') {
         this.#lastProgressAt = this.#clock.now();
         this.#schedule();
       } else if (state === 'disconnected' || state === 'failed') {
         // The media path broke: a change of network may have killed the signaling socket too,
-        // and the ICE restart needs it.
+        // and the ICE restart (call.ts, by role) needs it.
         this.#signaling.checkConnection();
       }
     });
-    globalThis.addEventListener?.('online', this.#onlineListener);
+    globalThis.addEventListener?.('online', this.#onNetworkChange);
+    this.#connection?.addEventListener?.('change', this.#onNetworkChange);
   }
 
-  /** True when ICE says connected but no remote media has arrived for `stallMs`. */
+  /** True when no remote media arrives (for `stallMs`, or since a change of network). */
   get stalled(): boolean {
     return this.#stalled;
   }
@@ -74,13 +104,57 @@ export class CallRecovery {
   stop(): void {
     this.#stopped = true;
     this.#clock.clearTimeout(this.#timer);
-    globalThis.removeEventListener?.('online', this.#onlineListener);
+    globalThis.removeEventListener?.('online', this.#onNetworkChange);
+    this.#connection?.removeEventListener?.('change', this.#onNetworkChange);
   }
 
-  #schedule(): void {
+  /**
+   * The signaling seat is back (a `joined` for the same call): restores the media path if a
+   * stall or a change of network renewed the socket.
+   * @returns true when it took care of the path
+   */
+  rejoined(): boolean {
+    const why = this.#onRejoin;
+    this.#onRejoin = undefined;
+    if (why === undefined || this.#stopped) return false;
+    if (why === 'network') return this.#call.restartIce(true);
+    this.#call.recover(false, () => !this.#stopped && this.#stalled);
+    return true;
+  }
+
+  /**
+   * The other member's seat came back: an offer of ours still waiting for its answer went to
+   * its dead socket. Offers again (the restart rolls the old offer back).
+   * @returns true when it offered again
+   */
+  peerResumed(): boolean {
+    if (this.#stopped || this.#call.pc.signalingState !== 'have-local-offer') return false;
+    return this.#call.restartIce(true);
+  }
+
+  #networkChanged(): void {
+    if (this.#stopped) return;
+    this.#signaling.renew();
+    if (!this.#call.everConnected) return;
+    this.#onRejoin = 'network';
+    this.#awaitingMedia = true;
+    this.#rebase = true;
+    this.#lastProgressAt = this.#clock.now();
+    this.#setStalled(true);
+    // Read the counters now: what arrived before the change must not count as media back.
+    this.#schedule(0);
+  }
+
+  #setStalled(stalled: boolean): void {
+    if (stalled === this.#stalled) return;
+    this.#stalled = stalled;
+    this.#onChange();
+  }
+
+  #schedule(delay = this.#sampleMs): void {
     this.#clock.clearTimeout(this.#timer);
     if (this.#stopped) return;
-    this.#timer = this.#clock.setTimeout(() => void this.#sample(), this.#sampleMs);
+    this.#timer = this.#clock.setTimeout(() => void this.#sample(), delay);
   }
 
   async #sample(): Promise<void> {
@@ -94,23 +168,23 @@ export class CallRecovery {
     }
     if (this.#stopped) return;
     const now = this.#clock.now();
-    if (progress === undefined) {
-      // No receive counters (yet, or not in this engine): nothing to judge by.
-      this.#lastProgressAt = now;
-    } else if (progress !== this.#last) {
+    if (this.#rebase && progress !== undefined) {
+      this.#rebase = false;
       this.#last = progress;
+    } else if (progress === undefined || progress !== this.#last) {
+      // Media moved (or this engine has no receive counters: nothing to judge by).
+      this.#last = progress ?? -1;
       this.#lastProgressAt = now;
+      this.#awaitingMedia = false;
     }
-    const stalled = now - this.#lastProgressAt >= this.#stallMs;
-    if (stalled !== this.#stalled) {
-      this.#stalled = stalled;
-      this.#onChange();
-      if (stalled) {
-        // Connected in name only: restore the path as after a drop, signaling checked first.
-        this.#signaling.checkConnection();
-        this.#call.recover();
-      }
+    const silent = now - this.#lastProgressAt >= this.#stallMs;
+    this.#setStalled(this.#awaitingMedia || silent);
+    if (silent && !this.#silent) {
+      // Once per silence; ICE's own states take over from there.
+      this.#onRejoin = this.#onRejoin ?? 'stall';
+      this.#signaling.renew();
     }
+    this.#silent = silent;
     this.#schedule();
   }
 }

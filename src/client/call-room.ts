@@ -35,7 +35,8 @@ export async function handleServerMessage(room: CallRoom, m: ServerMessage): Pro
         if (!room.link.alive) room.dropCall();
       } else if (room.link.call?.remoteUid === m.remoteUid) {
         room.remote.setPeer({ uid: m.remoteUid, presence: 'here' });
-        if (!room.link.alive) room.link.call.recover(true);
+        // After a stall or a change of network the path is restored now (call-recovery.ts).
+        if (!room.link.recovery?.rejoined() && !room.link.alive) room.link.call.recover(true);
       } else if (m.resumed) {
         // Our seat came back but we have no connection with the other member (a reload):
         // offer from a fresh connection; the other side starts afresh when it must.
@@ -57,7 +58,8 @@ export async function handleServerMessage(room: CallRoom, m: ServerMessage): Pro
       break;
     case 'peer-resumed':
       if (room.remote.peer?.uid === m.remoteUid) room.remote.setPeer({ ...room.remote.peer, presence: 'here' });
-      if (room.link.call && !room.link.alive) room.link.call.recover(true);
+      // An offer of ours still unanswered went to its dead socket: offer again.
+      if (room.link.call && !room.link.recovery?.peerResumed() && !room.link.alive) room.link.call.recover(true);
       break;
     case 'offer':
     case 'answer':

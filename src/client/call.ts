@@ -261,8 +261,9 @@ export class PeerCall extends Emitter<PeerCallEvents> {
    * side gives it `politeRestartDelayMs` and restarts itself only if the connection is still
    * not back (the other side may be a client that never restarts).
    * @param manual true: does not count toward `ice-failed` (a re-join, a member's return)
+   * @param stillBroken what the polite side checks after its delay (default: not `connected`)
    */
-  recover(manual = false): void {
+  recover(manual = false, stillBroken = (): boolean => this.pc.connectionState !== 'connected'): void {
     if (this.#closed) return;
     if (!this.#polite) {
       this.restartIce(manual);
@@ -271,7 +272,7 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     if (this.#politeTimer !== undefined) return;
     this.#politeTimer = this.#clock.setTimeout(() => {
       this.#politeTimer = undefined;
-      if (this.pc.connectionState !== 'connected') this.restartIce(manual);
+      if (stillBroken()) this.restartIce(manual);
     }, this.#politeRestartDelayMs);
   }
 

@@ -98,6 +98,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #attempt = 0;
   #everJoined = false;
   #droppedAt = 0;
+  /** The socket `renew()` replaced, until the new one is seated. */
+  #stale: SocketLike | undefined;
   #timer: TimerHandle;
   #keepaliveTimer: TimerHandle;
   #pongTimer: TimerHandle;
@@ -192,6 +194,32 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }, this.#pongTimeoutMs);
   }
 
+  /**
+   * Reconnects now and resumes the seat, for when the network changed under us (a phone left
+   * Wi-Fi): the socket is most likely bound to an address that is gone, and proving it dead with
+   * an unanswered ping would cost `pongTimeoutMs` first. A pending reconnect is tried at once too
+   * (the network is back). Does nothing before the first seat or after `leave()`.
+   */
+  renew(): void {
+    if (!this.#everJoined || (this.#state !== 'joined' && this.#state !== 'reconnecting')) return;
+    if (this.#state === 'joined') this.#droppedAt = this.#clock.now();
+    this.#clock.clearTimeout(this.#timer);
+    const old = this.#socket;
+    if (old?.readyState === OPEN && this.#state === 'joined') {
+      // Not closed: a clean close gives the seat up (the other member would hear `peer-leave`).
+      // The server closes it when the new socket resumes the seat; until then what it still
+      // delivers is handled, so nothing is lost if the old path was fine after all.
+      this.#stopKeepalive();
+      this.#socket = undefined;
+      old.onclose = old.onerror = old.onopen = null;
+      this.#stale = old;
+    } else {
+      this.#dropSocket(4000, 'network changed');
+    }
+    this.#setState('reconnecting');
+    this.#connect();
+  }
+
   /** Anything from the server proves the socket alive: the next check comes `keepaliveMs` later. */
   #alive(): void {
     this.#clock.clearTimeout(this.#pongTimer);
@@ -220,6 +248,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#dropSocket(1000, 'leave');
+    if (this.#stale) {
+      // Left while renewing: the old socket may still hold the seat; a clean close gives it up.
+      this.#stale.onmessage = null;
+      this.#stale.close(1000, 'leave');
+      this.#stale = undefined;
+    }
     this.#setState('closed');
   }
 
@@ -275,6 +309,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     if (message.cmd === 'joined') {
+      this.#closeStale();
       this.#resume = message.resume || this.#resume;
       this.#graceMs = message.graceSeconds * 1000;
       this.#attempt = 0;
@@ -303,6 +338,15 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       }
     }
     this.emit('message', message);
+  }
+
+  /** The seat moved to the new socket: the server has let the old one go (or never heard it). */
+  #closeStale(): void {
+    const stale = this.#stale;
+    this.#stale = undefined;
+    if (!stale) return;
+    stale.onmessage = null;
+    stale.close(4000, 'renewed');
   }
 
   #dropSocket(code: number, reason: string): void {

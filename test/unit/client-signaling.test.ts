@@ -77,6 +77,42 @@ describe('SignalingClient', () => {
     assert.deepEqual(states, ['connecting', 'joined', 'reconnecting', 'joined']);
   });
 
+  it('renew() after a change of network reconnects at once with resume, without giving the seat up', () => {
+    const { clock, sockets, client, states } = setup();
+    const relayed: string[] = [];
+    client.on('message', (m) => relayed.push(m.cmd));
+    client.renew(); // not joined yet: nothing to renew
+    assert.equal(sockets.sockets.length, 0);
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    const old = sockets.last();
+    client.renew();
+    assert.equal(sockets.sockets.length, 2, 'no backoff, no ping first: the new socket is opened now');
+    assert.equal(client.state, 'reconnecting');
+    // A clean close would give the seat up: the old socket stays open until the seat has moved,
+    // and what the server still sends on it is not lost.
+    assert.equal(old.closedWith, undefined);
+    old.receive({ cmd: 'offer', roomId: 'r', uid: 'b', remoteUid: 'a', msg: '{"type":"offer","sdp":"v=0"}' });
+    assert.deepEqual(relayed, ['offer']);
+    // The new network is not routable yet: the attempt fails and backs off; renew() again (the
+    // browser says online) does not wait for the backoff.
+    sockets.last().drop(1006);
+    assert.equal(sockets.sockets.length, 2);
+    client.renew();
+    assert.equal(sockets.sockets.length, 3);
+    sockets.last().open();
+    assert.deepEqual(sockets.last().sent, [{ cmd: 'join', roomId: 'r', uid: 'a', resume: 'cred-1' }]);
+    sockets.last().receive({ ...JOINED, resumed: true });
+    assert.equal(old.closedWith, 4000, 'seated again: the old socket is let go');
+    assert.deepEqual(states, ['connecting', 'joined', 'reconnecting', 'joined']);
+    // The server closes the replaced socket (4001): that is not our socket any more.
+    old.drop(4001);
+    assert.equal(client.state, 'joined');
+    clock.tick(5000); // past any backoff, before the next keepalive ping
+    assert.equal(sockets.sockets.length, 3, 'the backoff timer of the failed attempt was cancelled');
+  });
+
   it('backs off exponentially with jitter between attempts', () => {
     const { clock, sockets, client } = setup({ maxInitialAttempts: 100 });
     clock.randomValue = 0;

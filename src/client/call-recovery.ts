@@ -25,6 +25,11 @@ export interface CallRecoveryOptions {
   readonly sampleMs?: number;
   /** No new remote frame or audio packet for this long: the media is stalled (default 2000). */
   readonly stallMs?: number;
+  /**
+   * How long an ICE restart (ours, or an offer from the other side) is given to bring media back
+   * before the path is restored again (default 5000). The state says `reconnecting` meanwhile.
+   */
+  readonly restoreMs?: number;
 }
 
 /** What the recovery needs of the signaling client. */
@@ -33,6 +38,8 @@ export interface SignalingProbe {
   checkConnection(): void;
   /** Reconnects now and resumes the seat. */
   renew(): void;
+  /** While reconnecting: the next attempt now, not after its backoff. */
+  retryNow(): void;
 }
 
 /** Where the browser says that its network changed; `navigator.connection` is Chromium's. */
@@ -47,8 +54,10 @@ export class CallRecovery {
   #last = -1;
   #lastProgressAt = 0;
   #stalled = false;
-  /** No remote media for `stallMs`. */
-  #silent = false;
+  /** The path was restored (renewed, restarted) for the current silence. */
+  #acted = false;
+  /** A restore is under way (ours or the other side's): no new one before this time. */
+  #patientUntil = 0;
   /** The network changed: stalled until remote media moves again, whatever the clock says. */
   #awaitingMedia = false;
   /** The next sample is the baseline after a change of network, not progress. */
@@ -65,6 +74,7 @@ export class CallRecovery {
   readonly #onChange: () => void;
   readonly #sampleMs: number;
   readonly #stallMs: number;
+  readonly #restoreMs: number;
 
   /**
    * @param onChange called when {@link stalled} changes (the call state follows it)
@@ -82,9 +92,12 @@ export class CallRecovery {
     this.#onChange = onChange;
     this.#sampleMs = options.sampleMs ?? 500;
     this.#stallMs = options.stallMs ?? 2000;
+    this.#restoreMs = options.restoreMs ?? 5000;
+    call.on('ice-restart', () => this.#bePatient());
     call.on('connection', (state) => {
       if (state === 'connected') {
         this.#lastProgressAt = this.#clock.now();
+        this.#signaling.retryNow();
         this.#schedule();
       } else if (state === 'disconnected' || state === 'failed') {
         // The media path broke: a change of network may have killed the signaling socket too,
@@ -137,12 +150,18 @@ export class CallRecovery {
     this.#signaling.renew();
     if (!this.#call.everConnected) return;
     this.#onRejoin = 'network';
+    this.#acted = true;
+    this.#bePatient();
     this.#awaitingMedia = true;
     this.#rebase = true;
     this.#lastProgressAt = this.#clock.now();
     this.#setStalled(true);
     // Read the counters now: what arrived before the change must not count as media back.
     this.#schedule(0);
+  }
+
+  #bePatient(): void {
+    this.#patientUntil = Math.max(this.#patientUntil, this.#clock.now() + this.#restoreMs);
   }
 
   #setStalled(stalled: boolean): void {
@@ -172,19 +191,25 @@ export class CallRecovery {
       this.#rebase = false;
       this.#last = progress;
     } else if (progress === undefined || progress !== this.#last) {
-      // Media moved (or this engine has no receive counters: nothing to judge by).
+      // Media moved (or this engine has no receive counters: nothing to judge by). After a
+      // silence that means the network is back: so is the server, most likely.
+      if (this.#stalled) this.#signaling.retryNow();
       this.#last = progress ?? -1;
       this.#lastProgressAt = now;
       this.#awaitingMedia = false;
     }
     const silent = now - this.#lastProgressAt >= this.#stallMs;
+    if (!silent && !this.#awaitingMedia) this.#acted = false;
     this.#setStalled(this.#awaitingMedia || silent);
-    if (silent && !this.#silent) {
+    // An offer being answered (a restart from the other side, slow on a busy device) is a restore
+    // under way too.
+    if (pc.signalingState === 'have-remote-offer') this.#bePatient();
+    if (silent && !this.#acted && now >= this.#patientUntil) {
       // Once per silence; ICE's own states take over from there.
+      this.#acted = true;
       this.#onRejoin = this.#onRejoin ?? 'stall';
       this.#signaling.renew();
     }
-    this.#silent = silent;
     this.#schedule();
   }
 }

@@ -70,6 +70,7 @@ export interface SignalingOptions {
   readonly pongTimeoutMs?: number;
 }
 
+const CONNECTING = 0;
 const OPEN = 1;
 /** Close codes after which reconnecting is pointless. */
 const CLOSE_POLICY = 1008;
@@ -217,6 +218,21 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.#dropSocket(4000, 'network changed');
     }
     this.#setState('reconnecting');
+    this.#connect();
+  }
+
+  /**
+   * The network is back (media arrives again after a cut): while reconnecting, the attempt
+   * waiting for its backoff is made now, and one still trying to connect is made again (its TCP
+   * handshake went out during the cut and is retried by the system only seconds later). Does
+   * nothing otherwise.
+   */
+  retryNow(): void {
+    if (this.#state !== 'reconnecting') return;
+    if (this.#timer === undefined && this.#socket?.readyState !== CONNECTING) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#dropSocket(4000, 'retry');
     this.#connect();
   }
 

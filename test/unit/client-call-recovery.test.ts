@@ -30,11 +30,15 @@ async function watchedCall(polite: boolean) {
   const media = { frames: 0 };
   pc.getStats = () =>
     Promise.resolve(new Map([['v', { type: 'inbound-rtp', kind: 'video', framesDecoded: media.frames }]]));
-  const signaling = { renewals: 0, checks: 0 };
+  const signaling = { renewals: 0, checks: 0, retries: 0 };
   let changes = 0;
   const recovery = new CallRecovery(
     call,
-    { renew: () => (signaling.renewals += 1), checkConnection: () => (signaling.checks += 1) },
+    {
+      renew: () => (signaling.renewals += 1),
+      checkConnection: () => (signaling.checks += 1),
+      retryNow: () => (signaling.retries += 1),
+    },
     clock,
     () => (changes += 1),
   );
@@ -95,9 +99,22 @@ describe('CallRecovery', () => {
     assert.deepEqual(sent, ['offer']);
     await advance(3000, false);
     assert.equal(signaling.renewals, 1, 'once per silence');
+    const retries = signaling.retries;
     await advance(600, true);
     assert.equal(recovery.stalled, false, 'media moves again: connected');
+    assert.equal(signaling.retries, retries + 1, 'the network is back: signaling retries now, not after its backoff');
     assert.equal(recovery.rejoined(), false, 'nothing left to do on a later re-join');
+  });
+
+  it('a restart under way is given 5 s to bring media back before the path is renewed (a busy device answers slowly)', async () => {
+    const { call, recovery, signaling, advance } = await watchedCall(false);
+    await advance(1000, true);
+    call.restartIce(true); // e.g. after ICE went disconnected
+    await advance(2600, false);
+    assert.equal(recovery.stalled, true, 'the state is honest at once');
+    assert.equal(signaling.renewals, 0, 'but the restart is not piled on');
+    await advance(2500, false);
+    assert.equal(signaling.renewals, 1, 'no media 5 s after the restart: renewed');
   });
 
   it('the polite side restarts only if media is still stalled after its delay', async () => {

@@ -113,6 +113,27 @@ describe('SignalingClient', () => {
     assert.equal(sockets.sockets.length, 3, 'the backoff timer of the failed attempt was cancelled');
   });
 
+  it('retryNow() when the network is back: no waiting for the backoff or for a handshake sent during the cut', () => {
+    const { clock, sockets, client } = setup();
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    client.retryNow();
+    assert.equal(sockets.sockets.length, 1, 'seated: nothing to do');
+    sockets.last().drop(1006);
+    assert.equal(sockets.sockets.length, 1, 'backing off');
+    client.retryNow();
+    assert.equal(sockets.sockets.length, 2, 'the attempt is made now');
+    const hanging = sockets.last(); // its SYN went into the cut: never opens
+    clock.tick(100);
+    client.retryNow();
+    assert.equal(hanging.closedWith, 4000);
+    assert.equal(sockets.sockets.length, 3, 'made again');
+    sockets.last().open();
+    sockets.last().receive({ ...JOINED, resumed: true });
+    assert.equal(client.state, 'joined');
+  });
+
   it('backs off exponentially with jitter between attempts', () => {
     const { clock, sockets, client } = setup({ maxInitialAttempts: 100 });
     clock.randomValue = 0;

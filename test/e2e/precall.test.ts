@@ -122,11 +122,30 @@ describe('pre-call check', () => {
     });
   }
 
-  it('says when the server has no STUN or relay, and joining is one click that does not wait for the test', async () => {
+  it('says when the server has no STUN or relay, joining is one click that does not wait for the test, and the call takes the preview', async () => {
     const page = fromPlaywright(await openPage(chromium, bare.httpUrl));
-    // Join at once: the test runs beside the call.
+    await waitInPage(
+      page,
+      () => (document.getElementById('previewVideo') as HTMLVideoElement).videoWidth > 0,
+      undefined,
+      'the camera preview',
+    );
+    const previewTracks = await page.evaluate(
+      () =>
+        ((document.getElementById('previewVideo') as HTMLVideoElement).srcObject as MediaStream)
+          .getTracks()
+          .map((t) => t.id),
+      undefined,
+    );
+    // The network test does not hold the join up (it may still be running).
     await joinCall(page, 'precall-join');
     await callState(page, 'waiting');
+    // The call sends the camera and microphone the preview opened: they were not restarted.
+    const callTracks = await page.evaluate(
+      () => window.zerortc?.client.media?.stream?.getTracks().map((t) => t.id) ?? [],
+      undefined,
+    );
+    assert.deepEqual([...callTracks].sort(), [...previewTracks].sort());
     assert.equal(await page.evaluate(() => document.getElementById('precallPanel')?.hidden, undefined), true);
     const result = await networkResult(page);
     assert.equal(result['verdict'], 'netNothing');

@@ -128,6 +128,8 @@ async function call(base: string, path: string, a: Page, b: Page, room: string):
   mb['first remote frame'] = fb;
   for (const m of [ma, mb]) for (const k of Object.keys(m)) m[k] = m[k]! - clicked;
   for (const p of [a, b]) await p.evaluate(() => document.getElementById('leaveBtn')?.click());
+  // Nothing of this call works beside the next one (a call page restarts its preview after leaving).
+  for (const p of [a, b]) await p.goto('about:blank');
   return [ma, mb];
 }
 

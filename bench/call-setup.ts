@@ -65,8 +65,11 @@ async function waitAlone(a: EnginePage, url: string, room: string): Promise<void
 }
 
 async function leave(...pages: EnginePage[]): Promise<void> {
-  // Leave so that the next call starts from an empty room (and the app's session is forgotten).
+  // Leave so that the next call starts from an empty room (and the app's session is forgotten),
+  // then close the page: a call page left open restarts its camera preview after leaving, and
+  // would burn CPU beside the next rows' calls (Firefox's page stayed open through three rows).
   for (const p of pages) await p.evaluate(() => document.getElementById('leaveBtn')?.click(), undefined);
+  for (const p of pages) await p.goto('about:blank');
 }
 
 async function oneCall(base: string, path: string, a: EnginePage, b: EnginePage, room: string): Promise<Sample> {
@@ -182,12 +185,18 @@ async function run(): Promise<void> {
     'the same server). The relay-only row is the call page on a second server started with',
     '`--ice-transport-policy relay` and a coturn on 127.0.0.1 (the test configuration of',
     '`test/helpers/coturn.ts`): both browsers allocate a relay, check it at join, and send all media',
-    'through coturn. Calls alternate between the rows; one warm-up call each is not counted.',
+    'through coturn. Calls alternate between the rows; one warm-up call each is not counted; after',
+    'each call both pages go to about:blank, so that no page works beside the next call. The baseline',
+    "page is given the same ICE servers as the call page (the server's `/api/ice-servers`, fetched when",
+    'it loads: the built-in STUN server), as a tutorial writes its STUN server into the page.',
     'Run: `npm run bench:call` (`CALLS=N` for more, `-- --write` to update this section).',
     'Where the time goes, step by step, is measured with `npm run bench:call-profile` (see',
     '"Profile of call setup" below): the call page sends its video at half size until the call has',
     'been connected for 2 s (`src/client/fast-start.ts`), so that the encoder does not drop its first',
-    '1280x720 frames at the low start bitrate.',
+    '1280x720 frames at the low start bitrate. Since 2026-12-01 the call also takes the pre-call',
+    "preview's running camera and microphone instead of restarting them, the network test's probes",
+    'stop at join, the click does no forced layout or storage round trip before the socket opens,',
+    'and the safety code is derived after the connection is up ("Profile of call setup", "After the merge").',
     'The relay-only row stays within a few tens of ms of the direct one here: coturn is on the same',
     "machine, so a relayed packet takes two loopback hops, and the joiner's relay check (two",
     'throwaway connections through coturn) runs beside its call setup. On real networks each side',

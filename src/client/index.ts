@@ -21,7 +21,7 @@ export type {
   SocketFactory,
   SocketLike,
 } from './signaling-client.ts';
-export { LocalMedia } from './media.ts';
+export { DEFAULT_AUDIO_CONSTRAINTS, DEFAULT_VIDEO_CONSTRAINTS, LocalMedia } from './media.ts';
 export type { LocalMediaEvents, LocalMediaOptions, LocalMediaState, MediaDevicesLike } from './media.ts';
 export { IceServerProvider, parseIceConfig } from './ice-servers.ts';
 export type { FetchLike, IceConfig, IceServerProviderOptions } from './ice-servers.ts';

@@ -46,12 +46,18 @@ export interface LocalMediaOptions {
   readonly createStream?: (tracks: MediaStreamTrack[]) => MediaStream;
 }
 
-const DEFAULT_VIDEO: MediaTrackConstraints = {
+/** The camera constraints a call asks for unless told otherwise (a page's preview can ask the same). */
+export const DEFAULT_VIDEO_CONSTRAINTS: MediaTrackConstraints = {
   width: { ideal: 1280 },
   height: { ideal: 720 },
   frameRate: { ideal: 30 },
 };
-const DEFAULT_AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+/** The microphone constraints a call asks for unless told otherwise. */
+export const DEFAULT_AUDIO_CONSTRAINTS: MediaTrackConstraints = {
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+};
 
 /** Camera, microphone and screen capture of this browser. */
 export class LocalMedia extends Emitter<LocalMediaEvents> {
@@ -72,8 +78,8 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
   constructor(options: LocalMediaOptions = {}) {
     super();
     this.#devices = options.mediaDevices ?? navigator.mediaDevices;
-    this.#videoConstraints = options.video ?? DEFAULT_VIDEO;
-    this.#audioConstraints = options.audio ?? DEFAULT_AUDIO;
+    this.#videoConstraints = options.video ?? DEFAULT_VIDEO_CONSTRAINTS;
+    this.#audioConstraints = options.audio ?? DEFAULT_AUDIO_CONSTRAINTS;
     this.#createStream = options.createStream ?? ((tracks) => new MediaStream(tracks));
   }
 

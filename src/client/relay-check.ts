@@ -19,12 +19,16 @@ import { ZeroRtcError } from './errors.ts';
  */
 export type RelayCheckResult = 'ok' | 'refused' | 'unreachable' | 'no-path';
 
-/** Runs the check; never rejects; closes its connections. Gives up after `timeoutMs`. */
+/**
+ * Runs the check; never rejects; closes its connections. Gives up after `timeoutMs`, or when
+ * `signal` aborts (the verdict so far, which the caller ignores).
+ */
 export function checkRelay(
   configuration: RTCConfiguration,
   createPeerConnection: PeerConnectionFactory,
   clock: Clock,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<RelayCheckResult> {
   return new Promise((resolve) => {
     const pcs: RTCPeerConnection[] = [];
@@ -44,6 +48,8 @@ export function checkRelay(
       resolve(result);
     };
     const timer = clock.setTimeout(() => finish(verdict()), timeoutMs);
+    if (signal?.aborted) return finish(verdict());
+    signal?.addEventListener('abort', () => finish(verdict()), { once: true });
     try {
       for (let i = 0; i < 2; i++) pcs.push(createPeerConnection({ ...configuration, iceTransportPolicy: 'relay' }));
     } catch {

@@ -17,6 +17,14 @@ export interface SafetyCode {
 const SALT_PREFIX = 'zerortc-sas-v1:';
 /** Makes trying many certificates until two codes collide far too slow to finish in a call. */
 export const SAS_ITERATIONS = 100_000;
+/**
+ * The derivation (about 40 ms of CPU in Chromium) waits until the connection is up and this long
+ * after, so that it does not compete with ICE, DTLS and the first video frames on a busy device;
+ * the people read the code once they see each other. ms.
+ */
+export const SAS_AFTER_CONNECTED_MS = 500;
+/** A connection that is neither up nor failed by then gets its code anyway (ms after settling). */
+export const SAS_MAX_WAIT_MS = 3000;
 
 /**
  * The DTLS fingerprints in an SDP, normalized (`sha-256 AB:CD:...`), deduplicated and sorted.
@@ -54,6 +62,36 @@ export async function deriveSafetyCode(
   for (const byte of new Uint8Array(bits)) n = n * 256 + byte;
   const digits = String(n % 1e12).padStart(12, '0');
   return digits.replace(/(\d{3})(?=\d)/g, '$1 ');
+}
+
+/**
+ * Resolves {@link SAS_AFTER_CONNECTED_MS} after `pc` is connected (at once when it already is: a
+ * renegotiation in a running call), at once when it failed or closed (a forged fingerprint fails
+ * DTLS, and that is when the code matters most), and after {@link SAS_MAX_WAIT_MS} at the latest.
+ */
+function connectionSettled(pc: RTCPeerConnection): Promise<void> {
+  const state = (): RTCPeerConnectionState | undefined => pc.connectionState;
+  // Unit-test fakes have no connection state: nothing to wait for.
+  if (state() === undefined || state() === 'connected' || typeof pc.addEventListener !== 'function') {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    let connectedTimer: ReturnType<typeof setTimeout> | undefined;
+    const done = (): void => {
+      clearTimeout(maxTimer);
+      clearTimeout(connectedTimer);
+      pc.removeEventListener('connectionstatechange', onState);
+      resolve();
+    };
+    const onState = (): void => {
+      const now = state();
+      if (now === 'failed' || now === 'closed') done();
+      else if (now === 'connected') connectedTimer ??= setTimeout(done, SAS_AFTER_CONNECTED_MS);
+    };
+    const maxTimer = setTimeout(done, SAS_MAX_WAIT_MS);
+    pc.addEventListener('connectionstatechange', onState);
+    onState();
+  });
 }
 
 /**
@@ -113,6 +151,8 @@ export class SafetyCodeTracker {
     if (key === this.#fingerprints) return;
     this.#fingerprints = key;
     const generation = ++this.#generation;
+    await connectionSettled(pc);
+    if (generation !== this.#generation) return;
     const code = await deriveSafetyCode(this.#roomId, local, remote);
     if (generation === this.#generation) this.#set({ code, verified: false });
   }

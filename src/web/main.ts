@@ -5,6 +5,7 @@ import {
   CallClient,
   summarizeStats,
   type CallState,
+  type MediaDevicesLike,
   type RemotePeer,
   type StatsSummary,
   type ZeroRtcError,
@@ -14,7 +15,7 @@ import type {} from './debug-handle.ts';
 import { pickStrings, type Strings } from './i18n.ts';
 import { setupMobile } from './mobile.ts';
 import { setUpNewCall } from './new-call.ts';
-import { setupPrecall } from './precall.ts';
+import { setupPrecall, type Precall } from './precall.ts';
 import { setupReportButton } from './report-button.ts';
 import { setupSafetyPanel } from './safety-panel.ts';
 import { setupStatusBadge } from './status-badge.ts';
@@ -74,14 +75,23 @@ const micSelect = $<HTMLSelectElement>('micSelect');
 const camSelect = $<HTMLSelectElement>('camSelect');
 const graph = new BitrateGraph($<HTMLCanvasElement>('bitrateGraph'));
 
+// The call's first getUserMedia takes the pre-call preview's running tracks (precall.ts).
+const devices = navigator.mediaDevices as MediaDevices | undefined;
+const mediaDevices: MediaDevicesLike | undefined = devices && {
+  getUserMedia: (constraints) => precall.takePreview(constraints) ?? devices.getUserMedia(constraints),
+  enumerateDevices: () => devices.enumerateDevices(),
+  ...(typeof devices.getDisplayMedia === 'function' && {
+    getDisplayMedia: (options?: DisplayMediaStreamOptions) => devices.getDisplayMedia(options),
+  }),
+};
 // The page may live under a path (`/calls/`): the server's endpoints are next to it.
-const client = new CallClient({ server: new URL('.', location.href).href });
+const client = new CallClient({ server: new URL('.', location.href).href, ...(mediaDevices && { mediaDevices }) });
 const T = trustStrings(lang);
 translateTrust(document, T);
 setupSafetyPanel(client, T);
 setupStatusBadge(client, T);
 setupReportButton(client);
-setupPrecall(client, T, { mic: S.micDevice, camera: S.camDevice });
+const precall: Precall = setupPrecall(client, T, { mic: S.micDevice, camera: S.camDevice });
 setupMobile(client, remoteVideo);
 
 // ---- room from the URL or from a reload ----------------------------------------------------
@@ -223,18 +233,27 @@ async function join(resume?: StoredSession): Promise<void> {
     roomInput.focus();
     return;
   }
-  const name = nameInput.value.trim();
-  localStorage.setItem('zerortc.name', name);
-  client.setName(name || undefined);
-  chatLog.replaceChildren();
-  $('chatEmpty').hidden = false;
+  // Before any change to the page: replaceState saves the scroll position, which lays the page
+  // out at once if it changed (50-100 ms of the click on a busy machine after the call's state
+  // was drawn, with the socket's open event waiting behind it).
   const url = new URL(location.href);
   url.searchParams.set('room', room);
   history.replaceState(null, '', url);
+  const name = nameInput.value.trim();
+  client.setName(name || undefined);
   const seat = resume && resume.roomId === room ? { uid: resume.uid, resume: resume.resume } : {};
-  await client
-    .join(room, { ...(tokenUid !== undefined && { uid: tokenUid }), ...seat, ...(token !== undefined && { token }) })
-    .catch(() => undefined); // Shown through the state.
+  // The join's socket and media start first, the page's own bookkeeping after them.
+  const joined = client.join(room, {
+    ...(tokenUid !== undefined && { uid: tokenUid }),
+    ...seat,
+    ...(token !== undefined && { token }),
+  });
+  // A storage write is a round trip to the browser process (up to 25 ms of a busy click): only
+  // when the name changed.
+  if ((localStorage.getItem('zerortc.name') ?? '') !== name) localStorage.setItem('zerortc.name', name);
+  chatLog.replaceChildren();
+  $('chatEmpty').hidden = false;
+  await joined.catch(() => undefined); // Shown through the state.
 }
 
 joinForm.addEventListener('submit', (ev) => {

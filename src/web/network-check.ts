@@ -3,6 +3,7 @@
  * does the TURN relay answer over UDP, TCP and TLS. It runs in the background before joining and
  * never holds the join up. Each TURN transport is checked as the relay check of a relay-only call
  * is (two throwaway connections calling each other through the relay); STUN by gathering.
+ * Aborting it (the person joined) closes its connections; the probes it stopped stay `pending`.
  */
 import { parseIceConfig, type IceConfig } from '../client/index.ts';
 import { systemClock } from '../client/clock.ts';
@@ -45,7 +46,7 @@ function only(config: IceConfig, keep: (url: string) => boolean): RTCIceServer[]
  * STUN server counts as an answer too; an unanswered binding request ends in an
  * `icecandidateerror` (701) before gathering completes.
  */
-function checkStun(iceServers: RTCIceServer[]): Promise<CheckResult> {
+function checkStun(iceServers: RTCIceServer[], signal: AbortSignal | undefined): Promise<CheckResult> {
   return new Promise((resolve) => {
     const pc = new RTCPeerConnection({ iceServers });
     let errored = false;
@@ -56,6 +57,7 @@ function checkStun(iceServers: RTCIceServer[]): Promise<CheckResult> {
       resolve(result);
     };
     const timer = setTimeout(() => finish('failed'), TIMEOUT_MS);
+    signal?.addEventListener('abort', () => finish('pending'), { once: true });
     pc.onicecandidate = ({ candidate }) => {
       if (candidate?.type === 'srflx') finish('ok');
     };
@@ -70,18 +72,27 @@ function checkStun(iceServers: RTCIceServer[]): Promise<CheckResult> {
   });
 }
 
-async function checkTurn(config: IceConfig, transport: Transport): Promise<CheckResult> {
+async function checkTurn(
+  config: IceConfig,
+  transport: Transport,
+  signal: AbortSignal | undefined,
+): Promise<CheckResult> {
   const iceServers = only(config, (url) => transportOf(url) === transport);
   if (iceServers.length === 0) return 'none';
-  const result = await checkRelay({ iceServers }, (c) => new RTCPeerConnection(c), systemClock, TIMEOUT_MS);
+  const result = await checkRelay({ iceServers }, (c) => new RTCPeerConnection(c), systemClock, TIMEOUT_MS, signal);
+  if (signal?.aborted) return 'pending';
   // `no-path`: the relay allocated (it answers) but would not relay to this very machine.
   return result === 'ok' || result === 'no-path' ? 'ok' : 'failed';
 }
 
-/** Runs the test; `onUpdate` gets every partial result. Never rejects. */
+/**
+ * Runs the test; `onUpdate` gets every partial result. `signal` stops the probes that are still
+ * running (they stay `pending`). Never rejects.
+ */
 export async function runNetworkCheck(
   serverUrl: string,
   onUpdate: (check: NetworkCheck) => void,
+  signal?: AbortSignal,
 ): Promise<NetworkCheck> {
   let state: NetworkCheck = {
     server: 'pending',
@@ -111,12 +122,12 @@ export async function runNetworkCheck(
   update({ server: 'ok', policy: ice.iceTransportPolicy });
   const stunServers = only(ice, (url) => /^stuns?:/.test(url));
   await Promise.all([
-    (stunServers.length > 0 ? checkStun(stunServers) : Promise.resolve<CheckResult>('none')).then((stun) =>
+    (stunServers.length > 0 ? checkStun(stunServers, signal) : Promise.resolve<CheckResult>('none')).then((stun) =>
       update({ stun }),
     ),
-    checkTurn(ice, 'udp').then((turnUdp) => update({ turnUdp })),
-    checkTurn(ice, 'tcp').then((turnTcp) => update({ turnTcp })),
-    checkTurn(ice, 'tls').then((turnTls) => update({ turnTls })),
+    checkTurn(ice, 'udp', signal).then((turnUdp) => update({ turnUdp })),
+    checkTurn(ice, 'tcp', signal).then((turnTcp) => update({ turnTcp })),
+    checkTurn(ice, 'tls', signal).then((turnTls) => update({ turnTls })),
   ]);
   return state;
 }

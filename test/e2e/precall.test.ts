@@ -42,6 +42,16 @@ async function networkResult(page: EnginePage): Promise<Record<string, string>> 
   }, undefined);
 }
 
+/** Waits until the camera preview shows frames. */
+function previewShown(page: EnginePage, what: string): Promise<void> {
+  return waitInPage(
+    page,
+    () => (document.getElementById('previewVideo') as HTMLVideoElement).videoWidth > 0,
+    undefined,
+    what,
+  );
+}
+
 describe('pre-call check', () => {
   const tmp = tempDir('zerortc-precall-');
   let blocked: TestServer;
@@ -85,12 +95,7 @@ describe('pre-call check', () => {
         engine === 'chromium'
           ? fromPlaywright(await openPage(chromium, blocked.httpUrl))
           : fromPuppeteer(await openFirefoxPage(firefox, blocked.httpUrl));
-      await waitInPage(
-        page,
-        () => (document.getElementById('previewVideo') as HTMLVideoElement).videoWidth > 0,
-        undefined,
-        'the camera preview',
-      );
+      await previewShown(page, 'the camera preview');
       if (engine === 'chromium') {
         // Headless Firefox here keeps every AudioContext suspended (no audio output device, even
         // with its autoplay prefs open), so the meter is checked in Chromium only.
@@ -122,11 +127,25 @@ describe('pre-call check', () => {
     });
   }
 
-  it('says when the server has no STUN or relay, and joining is one click that does not wait for the test', async () => {
+  it('says when the server has no STUN or relay, joining is one click that does not wait for the test, and the call takes the preview', async () => {
     const page = fromPlaywright(await openPage(chromium, bare.httpUrl));
-    // Join at once: the test runs beside the call.
+    await previewShown(page, 'the camera preview');
+    const previewTracks = await page.evaluate(
+      () =>
+        ((document.getElementById('previewVideo') as HTMLVideoElement).srcObject as MediaStream)
+          .getTracks()
+          .map((t) => t.id),
+      undefined,
+    );
+    // The network test does not hold the join up (it may still be running).
     await joinCall(page, 'precall-join');
     await callState(page, 'waiting');
+    // The call sends the camera and microphone the preview opened: they were not restarted.
+    const callTracks = await page.evaluate(
+      () => window.zerortc?.client.media?.stream?.getTracks().map((t) => t.id) ?? [],
+      undefined,
+    );
+    assert.deepEqual([...callTracks].sort(), [...previewTracks].sort());
     assert.equal(await page.evaluate(() => document.getElementById('precallPanel')?.hidden, undefined), true);
     const result = await networkResult(page);
     assert.equal(result['verdict'], 'netNothing');
@@ -135,12 +154,7 @@ describe('pre-call check', () => {
     await page.click('#leaveBtn');
     await callState(page, 'left');
     // Back to the check: the preview runs again.
-    await waitInPage(
-      page,
-      () => (document.getElementById('previewVideo') as HTMLVideoElement).videoWidth > 0,
-      undefined,
-      'the preview after leaving',
-    );
+    await previewShown(page, 'the preview after leaving');
     await page.close();
   });
 });

@@ -76,6 +76,44 @@ describe('safety code tracker', () => {
   });
 });
 
+/** A connection still being set up: the code waits for it (the derivation would compete). */
+class ConnectingPc extends FakePc {
+  connectionState: RTCPeerConnectionState = 'connecting';
+  become(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.dispatchEvent(new Event('connectionstatechange'));
+  }
+}
+
+describe('safety code during call setup', () => {
+  const watchUntilCode = (pc: ConnectingPc): { tracker: SafetyCodeTracker; code: Promise<SafetyCode> } => {
+    let resolve: (code: SafetyCode) => void = () => undefined;
+    const code = new Promise<SafetyCode>((r) => (resolve = r));
+    const tracker = new SafetyCodeTracker((c) => c && resolve(c));
+    tracker.watch(pc as unknown as RTCPeerConnection, 'room');
+    return { tracker, code };
+  };
+
+  it('is derived once the connection is up, not while ICE and DTLS are still running', async () => {
+    const pc = new ConnectingPc();
+    const { tracker, code } = watchUntilCode(pc);
+    // Far longer than a derivation takes: nothing while connecting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(tracker.current, undefined);
+    pc.become('connected');
+    assert.equal((await code).code, await deriveSafetyCode('room', [FP_A], [FP_B]));
+    tracker.watch(undefined, undefined);
+  });
+
+  it('is derived at once when the connection fails (a forged fingerprint fails DTLS)', async () => {
+    const pc = new ConnectingPc();
+    const { tracker, code } = watchUntilCode(pc);
+    pc.become('failed');
+    assert.equal((await code).code, await deriveSafetyCode('room', [FP_A], [FP_B]));
+    tracker.watch(undefined, undefined);
+  });
+});
+
 describe('quality', () => {
   it('is good, fair or poor by the documented thresholds', () => {
     assert.equal(assessQuality({ rttMs: 40, lossPercent: 0, fps: 30 }), 'good');

@@ -68,6 +68,24 @@ describe('call page', () => {
     return { a, b, room };
   }
 
+  /** A desktop page (red) and a phone page in a fresh room, connected; `beforeJoin` looks first. */
+  async function phoneCall(
+    refuseAutoplay: boolean,
+    beforeJoin?: (a: Page, p: Page) => Promise<void>,
+  ): Promise<{ a: Page; p: Page }> {
+    const room = `room-${++roomCounter}`;
+    const a = await open(red);
+    const p = await (await phoneContext(phone, refuseAutoplay)).newPage();
+    pages.push(p);
+    await p.goto(server.httpUrl);
+    await beforeJoin?.(a, p);
+    await joinRoom(a, room);
+    await waitForState(a, 'waiting');
+    await joinRoom(p, room);
+    await Promise.all([waitForState(a, 'connected'), waitForState(p, 'connected')]);
+    return { a, p };
+  }
+
   async function hangUp(...ps: Page[]): Promise<void> {
     await Promise.all(ps.map((p) => p.context().close()));
   }
@@ -140,19 +158,12 @@ describe('call page', () => {
   });
 
   it('on a phone: keeps the screen awake, switches cameras, hides screen share', async () => {
-    const room = `room-${++roomCounter}`;
-    const a = await open(red);
-    const p = await (await phoneContext(phone)).newPage();
-    pages.push(p);
-    await p.goto(server.httpUrl);
-    // Screen share: offered where getDisplayMedia exists, hidden where it does not.
-    assert.equal(await p.locator('#screenBtn').isHidden(), true);
-    assert.equal(await a.locator('#screenBtn').isVisible(), true);
-    assert.equal(await p.getAttribute('body', 'data-wake-lock'), 'released');
-    await joinRoom(a, room);
-    await waitForState(a, 'waiting');
-    await joinRoom(p, room);
-    await Promise.all([waitForState(a, 'connected'), waitForState(p, 'connected')]);
+    const { a, p } = await phoneCall(false, async (a, p) => {
+      // Screen share: offered where getDisplayMedia exists, hidden where it does not.
+      assert.equal(await p.locator('#screenBtn').isHidden(), true);
+      assert.equal(await a.locator('#screenBtn').isVisible(), true);
+      assert.equal(await p.getAttribute('body', 'data-wake-lock'), 'released');
+    });
 
     // Wake lock: held in the call (the real API: headless Chromium grants it).
     await p.waitForFunction(() => document.body.dataset['wakeLock'] === 'held');
@@ -204,15 +215,7 @@ describe('call page', () => {
   });
 
   it('on iOS-like autoplay rules: the remote video plays after a tap on "Tap to start"', async () => {
-    const room = `room-${++roomCounter}`;
-    const a = await open(red);
-    const p = await (await phoneContext(phone, true)).newPage();
-    pages.push(p);
-    await p.goto(server.httpUrl);
-    await joinRoom(a, room);
-    await waitForState(a, 'waiting');
-    await joinRoom(p, room);
-    await Promise.all([waitForState(a, 'connected'), waitForState(p, 'connected')]);
+    const { a, p } = await phoneCall(true);
     const tap = p.locator('#tapToPlay');
     await tap.waitFor({ state: 'visible' });
     assert.equal(await p.evaluate(() => (document.getElementById('remoteVideo') as HTMLVideoElement).paused), true);

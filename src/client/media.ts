@@ -194,10 +194,14 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
     } else {
       this.#videoDeviceId = deviceId;
       if (this.#cameraOn) {
+        const old = this.#camera;
+        // iOS ends the camera in use when another one opens: that is this switch, not an unplug.
+        if (old) old.onended = null;
         let stream: MediaStream;
         try {
-          stream = await this.#devices.getUserMedia({ video: this.#videoFor(deviceId) });
+          stream = await this.#openCamera(deviceId, old);
         } catch (err) {
+          this.#watchEnded();
           throw mediaError(err);
         }
         this.#camera?.stop();
@@ -269,6 +273,31 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
 
   #rebuildStream(): void {
     this.#stream = this.#createStream(this.outgoingTracks);
+  }
+
+  /**
+   * Opens camera `deviceId` while `old` still runs. Some phones open one camera at a time and
+   * refuse the second (NotReadableError): then `old` is stopped and the new one asked again.
+   */
+  async #openCamera(deviceId: string, old: MediaStreamTrack | undefined): Promise<MediaStream> {
+    const constraints = { video: this.#videoFor(deviceId) };
+    try {
+      return await this.#devices.getUserMedia(constraints);
+    } catch (err) {
+      if (!old || (err as { name?: unknown } | undefined)?.name !== 'NotReadableError') throw err;
+      old.stop();
+      try {
+        return await this.#devices.getUserMedia(constraints);
+      } catch (again) {
+        // The old camera is gone too: the camera is off now.
+        this.#camera = undefined;
+        this.#cameraOn = false;
+        this.#rebuildStream();
+        if (!this.#screen) this.emit('track', { kind: 'video', track: null });
+        this.#changed();
+        throw again;
+      }
+    }
   }
 
   #watchEnded(): void {

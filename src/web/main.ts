@@ -92,7 +92,12 @@ setupSafetyPanel(client, T);
 setupStatusBadge(client, T);
 setupReportButton(client);
 const precall: Precall = setupPrecall(client, T, { mic: S.micDevice, camera: S.camDevice });
-setupMobile(client, remoteVideo);
+const playRemote = setupMobile(client, {
+  remoteVideo,
+  screenBtn,
+  switchBtn: $<HTMLButtonElement>('switchCamBtn'),
+  tapToPlay: $<HTMLButtonElement>('tapToPlay'),
+});
 
 // ---- room from the URL or from a reload ----------------------------------------------------
 
@@ -199,7 +204,7 @@ client.on('local-stream', (stream) => {
 });
 client.on('remote-stream', (stream) => {
   if (remoteVideo.srcObject !== (stream ?? null)) remoteVideo.srcObject = stream ?? null;
-  if (stream) void remoteVideo.play().catch(() => undefined);
+  playRemote();
   drawRemoteVisibility();
 });
 client.on('peer', drawPeer);

@@ -44,6 +44,7 @@ const en = {
   },
   netResult: { ok: 'answers', failed: 'no answer', none: 'not configured', pending: 'checking…' },
   switchCamera: 'Switch camera',
+  tapToPlay: 'Tap to start audio and video',
 };
 
 export type TrustStrings = typeof en;
@@ -80,6 +81,7 @@ const zh: TrustStrings = {
   netRows: { server: '服务器', stun: 'STUN', turnUdp: 'UDP 中继', turnTcp: 'TCP 中继', turnTls: 'TLS 中继' },
   netResult: { ok: '有响应', failed: '无响应', none: '未配置', pending: '检查中…' },
   switchCamera: '切换摄像头',
+  tapToPlay: '点按开始播放音视频',
 };
 
 /** The words for `lang` (as chosen by i18n.ts). */

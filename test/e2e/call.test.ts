@@ -185,6 +185,7 @@ describe('call page', () => {
     assert.equal(cameras.length, 2);
     const first = await sentCamera();
     assert.ok(first && cameras.includes(first));
+    await expectMediaFlowing(a);
     await p.click('#switchCamBtn');
     await p.waitForFunction(
       (before) =>
@@ -196,9 +197,8 @@ describe('call page', () => {
     );
     const second = await sentCamera();
     assert.ok(second && cameras.includes(second) && second !== first);
-    // Not checked: that the other side keeps receiving frames. In this headless Chromium the
-    // fake camera's frames stop reaching the sender after the switch (the new track itself
-    // runs): open, see the issue notes.
+    // The other side keeps receiving frames, now from the other camera.
+    await expectMediaFlowing(a);
 
     // The browser drops the lock when the page goes to the background; back in front, it is taken again.
     await p.evaluate(() => window.wakeLockLog.sentinels.at(-1)?.release());

@@ -8,7 +8,7 @@
  *   npm run bench -- --connections N --rounds R   # another size (scaling rows) or round count
  *   npm run bench -- --quick      # a smoke check (1,000 connections, one short round)
  *   npm run bench -- --node-flags="..." --baseline-node-flags="..."   # V8 flags of each server
- *   npm run bench -- --nice -10   # servers and load generator at a higher priority (shared machine)
+ *   npm run bench -- --nice=-10   # servers and load generator at a higher priority (shared machine)
  *   npm run bench -- --no-build   # skip `npm run build` (measure the dist/ already there)
  *   npm run bench -- --json out.json   # also write every figure as JSON
  *   npm run bench -- --zerortc-args="--heartbeat-seconds 60"   # extra ZeroRTC flags
@@ -214,13 +214,20 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Runs `argv` pinned to `core`, with a raised open-files limit. */
 function spawnPinned(core: number, argv: string[], ipc: boolean): ChildProcess {
-  // --nice N (negative needs root): on a shared machine, the servers and the load generator get a
-  // larger share of their cores than the other work there, the same for both servers.
+  // --nice=N (negative needs root): on a shared machine, the servers and the load generator get a
+  // larger share of their cores than the other work there, the same for both servers. Linux with
+  // autogroups (kernel.sched_autogroup_enabled) shares CPU between sessions before nice counts,
+  // so each child gets a session of its own (detached) and that session's autogroup the nice value.
   const nice = Number(flags.nice ?? 0);
-  const renice = nice !== 0 ? `renice -n ${nice} -p $$ >/dev/null || exit 1; ` : '';
+  const renice =
+    nice !== 0
+      ? `{ [ ! -w /proc/self/autogroup ] || echo ${nice} > /proc/self/autogroup; } 2>/dev/null; ` +
+        `renice -n ${nice} -p $$ >/dev/null || exit 1; `
+      : '';
   const script = `${renice}ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
   return track(
     spawn('taskset', ['-c', String(core), 'bash', '-c', script, 'bash', ...argv], {
+      detached: nice !== 0,
       cwd: ROOT,
       stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['pipe', 'pipe', 'pipe'],
     }),

@@ -456,11 +456,11 @@ async function round(load: LoadGenerator, s: Settings, target: Target, index: nu
         path: '/ws',
         count: s.connections,
         concurrency: 64,
-        // 5 ms a connection on top: a busy machine opened only ~140 a second at 19,800.
-        timeoutMs: 60_000 + s.connections * 5,
+        // 10 ms a connection on top: a busy machine opened only ~120 a second at 19,800.
+        timeoutMs: 60_000 + s.connections * 10,
         perSourceAddress: 20_000,
       },
-      70_000 + s.connections * 5,
+      70_000 + s.connections * 10,
     );
     log(`  ${tag}: ${connections.opened} connections in ${connections.seconds.toFixed(1)} s`);
     if (connections.failed > s.connections / 100) {

@@ -4,7 +4,7 @@
  * `r${i >> 1}`. Every wait is bounded; when the parent goes away, it closes everything and exits.
  */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { maskedFrame, readTimestamp, relayPayload, stampedFrame, timestampOffset, type RelayKind } from './frames.ts';
 import { RawClient } from './raw-client.ts';
 
@@ -69,6 +69,14 @@ export interface LatencyResult {
   p99Ms: number;
   maxMs: number;
   achievedRate: number;
+  /**
+   * How late the load generator itself wrote messages (write time minus due time), p99 and max,
+   * and its own event loop's longest delay: latency the server did not cause.
+   */
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
   /** Seconds over which `sent` went out (the CPU shares are over the same window). */
   seconds: number;
   cpu: CpuShare;
@@ -390,6 +398,7 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
   const total = Math.round((req.rate * (req.warmupMs + req.measureMs)) / 1000);
   const perRoom = new Uint32Array(members >> 1);
   const samples = new Float64Array(total);
+  const lags = new Float64Array(total);
   let count = 0;
   let received = 0;
   let errors = 0;
@@ -424,8 +433,11 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
       ? stampedFrame(t.sdp, t.sdpPayloadStart, t.sdpTs, client(index).mask, due)
       : stampedFrame(t.candidate, t.candidatePayloadStart, t.candidateTs, client(index).mask, due);
     client(index).write(frame);
+    lags[n] = (performance.now() * 1000 - due) / 1000;
   };
 
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const mark = cpuMark(req.serverPid);
   await new Promise<void>((resolve) => {
     const hardStop = t0 + req.warmupMs + req.measureMs + 5000;
@@ -442,7 +454,9 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
   const cpu = cpuSince(mark, req.serverPid);
   const sendSeconds = (performance.now() - t0) / 1000;
   for (let waited = 0; received + errors < sent && waited < 3000; waited += 20) await sleep(20);
+  loop.disable();
   onFrame = () => undefined;
+  const sortedLags = lags.slice(0, sent).sort();
 
   const sorted = samples.slice(0, count).sort();
   return {
@@ -454,6 +468,10 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
     p99Ms: percentile(sorted, 99),
     maxMs: count > 0 ? sorted[count - 1]! : Number.NaN,
     achievedRate: sent / sendSeconds,
+    sendLagP99Ms: percentile(sortedLags, 99),
+    sendLagMaxMs: sent > 0 ? sortedLags[sent - 1]! : Number.NaN,
+    loopP99Ms: loop.percentile(99) / 1e6,
+    loopMaxMs: loop.max / 1e6,
     seconds: sendSeconds,
     cpu,
     errors,

@@ -19,6 +19,18 @@ export interface Memory {
   heapUsed: number;
 }
 
+/** What a server saw of itself during the latency scenario (bench/server-hook.mjs). */
+export interface ServerWindow {
+  loopP50Ms: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** CPU time of the main thread and of every other thread (GC helpers, compiler, libuv pool). */
+  mainThreadCpuMs: number;
+  otherThreadsCpuMs: number;
+  /** Garbage collections by kind (minor, major, incremental, weakcb): count, total and longest pause. */
+  gc: Record<string, { count: number; totalMs: number; maxMs: number }>;
+}
+
 export interface RoundResult {
   mode: Mode;
   target: Target;
@@ -35,6 +47,7 @@ export interface RoundResult {
   /** The same, read as the server is, with no collection forced in the round before the reading. */
   rawBytesPerIdleConnection: number;
   latency: LatencyResult;
+  latencyWindow: ServerWindow;
   throughput: ThroughputResult;
   close: CloseResult;
 }

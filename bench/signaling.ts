@@ -8,7 +8,7 @@
  *   npm run bench -- --connections N --rounds R   # another size (scaling rows) or round count
  *   npm run bench -- --quick      # a smoke check (1,000 connections, one short round)
  *   npm run bench -- --node-flags="..." --baseline-node-flags="..."   # V8 flags of each server
- *   npm run bench -- --nice -10   # servers and load generator at a higher priority (shared machine)
+ *   npm run bench -- --nice=-10   # servers and load generator at a higher priority (shared machine)
  *   npm run bench -- --no-build   # skip `npm run build` (measure the dist/ already there)
  *   npm run bench -- --json out.json   # also write every figure as JSON
  *   npm run bench -- --zerortc-args="--heartbeat-seconds 60"   # extra ZeroRTC flags
@@ -26,7 +26,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,20 @@ import type {
   ThroughputResult,
   VerifyResult,
 } from './load-generator.ts';
-import { NODE_FLAGS } from '../src/server/node-flags.ts';
-import { loadVerdict, pct, table, type Memory, type Mode, type RoundResult, type Target } from './signaling-table.ts';
+import { nodeFlags } from '../src/server/node-flags.ts';
+
+/** ZeroRTC's flags as the `zerortc` command picks them on the one core the server is pinned to. */
+const NODE_FLAGS = nodeFlags(1);
+import {
+  loadVerdict,
+  pct,
+  table,
+  type Memory,
+  type Mode,
+  type RoundResult,
+  type ServerWindow,
+  type Target,
+} from './signaling-table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOOK = new URL('./server-hook.mjs', import.meta.url).href;
@@ -63,6 +75,7 @@ const { values: flags } = parseArgs({
     nice: { type: 'string' },
     rounds: { type: 'string' },
     json: { type: 'string' },
+    'server-log': { type: 'string' },
   },
 });
 
@@ -146,7 +159,7 @@ const PLAN = MODES.map(settingsFor);
  * connections; on a busy one several times that.
  */
 const WATCHDOG_MS =
-  60_000 + PLAN.reduce((sum, s) => sum + s.rounds * 2 * (60_000 + Math.ceil(s.connections / 1000) * 6000), 0);
+  60_000 + PLAN.reduce((sum, s) => sum + s.rounds * 2 * (60_000 + Math.ceil(s.connections / 1000) * 16_000), 0);
 
 // ---- children, always stopped ----------------------------------------------------------------
 
@@ -201,13 +214,20 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Runs `argv` pinned to `core`, with a raised open-files limit. */
 function spawnPinned(core: number, argv: string[], ipc: boolean): ChildProcess {
-  // --nice N (negative needs root): on a shared machine, the servers and the load generator get a
-  // larger share of their cores than the other work there, the same for both servers.
+  // --nice=N (negative needs root): on a shared machine, the servers and the load generator get a
+  // larger share of their cores than the other work there, the same for both servers. Linux with
+  // autogroups (kernel.sched_autogroup_enabled) shares CPU between sessions before nice counts,
+  // so each child gets a session of its own (detached) and that session's autogroup the nice value.
   const nice = Number(flags.nice ?? 0);
-  const renice = nice !== 0 ? `renice -n ${nice} -p $$ >/dev/null || exit 1; ` : '';
+  const renice =
+    nice !== 0
+      ? `{ [ ! -w /proc/self/autogroup ] || echo ${nice} > /proc/self/autogroup; } 2>/dev/null; ` +
+        `renice -n ${nice} -p $$ >/dev/null || exit 1; `
+      : '';
   const script = `${renice}ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
   return track(
     spawn('taskset', ['-c', String(core), 'bash', '-c', script, 'bash', ...argv], {
+      detached: nice !== 0,
       cwd: ROOT,
       stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['pipe', 'pipe', 'pipe'],
     }),
@@ -242,11 +262,21 @@ class ServerUnderTest {
   readonly port: number;
   readonly #lines: string[] = [];
   #memoryWaiter: ((memory: Memory) => void) | undefined;
+  #windowWaiter: ((window: ServerWindow) => void) | undefined;
 
-  constructor(child: ChildProcess, port: number) {
+  constructor(child: ChildProcess, port: number, logFile?: string) {
     this.child = child;
     this.port = port;
+    // --server-log DIR: everything the server prints (with --node-flags=--trace-gc, its GC trace).
+    const logStream: WriteStream | undefined = logFile === undefined ? undefined : createWriteStream(logFile);
+    if (logStream) child.once('exit', () => logStream.end());
     const onLine = (line: string): void => {
+      logStream?.write(`${line}\n`);
+      if (line.startsWith('BENCH-WINDOW ')) {
+        this.#windowWaiter?.(JSON.parse(line.slice(13)) as ServerWindow);
+        this.#windowWaiter = undefined;
+        return;
+      }
       if (line.startsWith('BENCH-MEM ')) {
         const usage = JSON.parse(line.slice(10)) as Memory;
         this.#memoryWaiter?.({ rss: usage.rss, heapUsed: usage.heapUsed });
@@ -267,7 +297,7 @@ class ServerUnderTest {
     }
   }
 
-  static async start(target: Target): Promise<ServerUnderTest> {
+  static async start(target: Target, logName: string): Promise<ServerUnderTest> {
     const port = await freePort();
     // ZeroRTC runs with the flags `npm start` gives it (src/server/node-flags.ts) unless told otherwise.
     const v8Flags =
@@ -296,7 +326,10 @@ class ServerUnderTest {
             ...(flags['zerortc-args']?.split(' ').filter((a) => a !== '') ?? []),
           ]
         : [...node, 'dist/bench/baseline-relay.js', String(port)];
-    const server = new ServerUnderTest(spawnPinned(0, argv, false), port);
+    const logDir = flags['server-log'];
+    if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
+    const logFile = logDir === undefined ? undefined : `${logDir}/${logName}.log`;
+    const server = new ServerUnderTest(spawnPinned(0, argv, false), port, logFile);
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(port))) {
       if (server.child.exitCode !== null || Date.now() > deadline) {
@@ -332,6 +365,21 @@ class ServerUnderTest {
       setTimeout(() => reject(new Error('the server did not report its memory')), 5000).unref();
     });
     process.kill(this.pid, 'SIGUSR2');
+    return reply;
+  }
+
+  /** Opens the server's measurement window (event-loop delay and GC pauses, bench/server-hook.mjs). */
+  windowStart(): void {
+    this.child.stdin?.write('window-start\n');
+  }
+
+  /** Closes the window and returns what the server saw in it. */
+  async windowStop(): Promise<ServerWindow> {
+    const reply = new Promise<ServerWindow>((resolve, reject) => {
+      this.#windowWaiter = resolve;
+      setTimeout(() => reject(new Error('the server did not report its window')), 5000).unref();
+    });
+    this.child.stdin?.write('window-stop\n');
     return reply;
   }
 
@@ -395,8 +443,8 @@ function log(text: string): void {
 }
 
 async function round(load: LoadGenerator, s: Settings, target: Target, index: number): Promise<RoundResult> {
-  const server = await ServerUnderTest.start(target);
   const tag = `${s.mode} ${target}#${index}`;
+  const server = await ServerUnderTest.start(target, `${s.mode}-${target}-${index}`);
   try {
     await sleep(300);
     const rawBase = server.rawRss();
@@ -408,10 +456,11 @@ async function round(load: LoadGenerator, s: Settings, target: Target, index: nu
         path: '/ws',
         count: s.connections,
         concurrency: 64,
-        timeoutMs: 60_000 + s.connections,
+        // 10 ms a connection on top: a busy machine opened only ~120 a second at 19,800.
+        timeoutMs: 60_000 + s.connections * 10,
         perSourceAddress: 20_000,
       },
-      70_000 + s.connections,
+      70_000 + s.connections * 10,
     );
     log(`  ${tag}: ${connections.opened} connections in ${connections.seconds.toFixed(1)} s`);
     if (connections.failed > s.connections / 100) {
@@ -431,6 +480,7 @@ async function round(load: LoadGenerator, s: Settings, target: Target, index: nu
     await sleep(1000);
     const rawIdle = server.rawRss();
     const memoryIdle = await server.memory();
+    server.windowStart();
     const latency = await load.request<LatencyResult>(
       {
         op: 'latency',
@@ -442,9 +492,17 @@ async function round(load: LoadGenerator, s: Settings, target: Target, index: nu
       },
       s.latencyWarmupMs + s.latencyMeasureMs + 15_000,
     );
+    const latencyWindow = await server.windowStop();
+    const gc = latencyWindow.gc;
     log(
       `  ${tag}: latency at ${latency.achievedRate.toFixed(0)} msg/s: p50 ${latency.p50Ms.toFixed(2)} ms, ` +
-        `p99 ${latency.p99Ms.toFixed(2)} ms (${latency.received}/${latency.sent} received)`,
+        `p99 ${latency.p99Ms.toFixed(2)} ms (${latency.received}/${latency.sent} received); ` +
+        `load send lag p99 ${latency.sendLagP99Ms.toFixed(2)} ms, load loop max ${latency.loopMaxMs.toFixed(1)} ms; ` +
+        `server loop p99 ${latencyWindow.loopP99Ms.toFixed(1)} max ${latencyWindow.loopMaxMs.toFixed(1)} ms, ` +
+        `CPU main ${latencyWindow.mainThreadCpuMs} ms, other threads ${latencyWindow.otherThreadsCpuMs} ms, GC ` +
+        Object.entries(gc)
+          .map(([kind, k]) => `${kind} ${k.count}x max ${k.maxMs.toFixed(1)} ms`)
+          .join(', '),
     );
     const throughput = await load.request<ThroughputResult>(
       {
@@ -476,6 +534,7 @@ async function round(load: LoadGenerator, s: Settings, target: Target, index: nu
       bytesPerIdleConnection: (memoryIdle.rss - memoryBase.rss) / opened,
       rawBytesPerIdleConnection: (rawIdle - rawBase) / opened,
       latency,
+      latencyWindow,
       throughput,
       close,
     };

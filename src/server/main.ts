@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       turn: config.turnUrls.length > 0,
       iceTransportPolicy: config.iceTransportPolicy,
       cluster: config.redisUrl !== undefined,
+      // The Node/V8 flags the command chose for this machine (node-flags.ts).
+      nodeFlags: process.execArgv.filter((arg) => arg.startsWith('--')),
     },
     'zerortc listening',
   );

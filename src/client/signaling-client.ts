@@ -5,9 +5,10 @@
  */
 import type { ClientMessage, JoinedMessage, ServerMessage } from '../protocol/messages.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
-import { clientCodeForServerError, ZeroRtcError } from './errors.ts';
+import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { decodeServerMessage } from './server-messages.ts';
+import { closeError, joinRefusal } from './signaling-outcomes.ts';
 
 /** The parts of a browser WebSocket the signaling client uses. */
 export interface SocketLike {
@@ -72,12 +73,6 @@ export interface SignalingOptions {
 
 const CONNECTING = 0;
 const OPEN = 1;
-/** Close codes after which reconnecting is pointless. */
-const CLOSE_POLICY = 1008;
-const CLOSE_REPLACED = 4001;
-const CLOSE_TOO_MANY = 4002;
-/** Server refusals of a join that end the attempt. */
-const FATAL_JOIN_ERRORS = new Set(['room-full', 'unauthorized', 'uid-taken', 'already-in-room']);
 
 const defaultSocketFactory: SocketFactory = (url) => new WebSocket(url) as unknown as SocketLike;
 
@@ -337,10 +332,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
     this.#alive();
     if (message.cmd === 'error' && message.request === 'join') {
-      if (FATAL_JOIN_ERRORS.has(message.code)) {
-        this.#fail(
-          new ZeroRtcError(clientCodeForServerError(message.code), message.message, undefined, message.reason),
-        );
+      const refusal = joinRefusal(message);
+      if (refusal) {
+        this.#fail(refusal);
         return;
       }
       if (message.code === 'unavailable') {
@@ -379,20 +373,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #onClose(code: number): void {
-    if (code === CLOSE_REPLACED) {
-      this.#fail(new ZeroRtcError('replaced', 'This call continued in another tab or device.'));
-      return;
-    }
-    if (code === CLOSE_POLICY) {
-      this.#fail(new ZeroRtcError('unauthorized', 'The server refused this page.'));
-      return;
-    }
-    if (code === CLOSE_TOO_MANY) {
-      this.#fail(new ZeroRtcError('server-error', 'Too many connections from this address.'));
-      return;
-    }
-    // Anything else (1006 drop, 1012 restart, 1001 going away...): reconnect and resume.
-    this.#retry(new ZeroRtcError('server-unreachable', 'The signaling server cannot be reached.'));
+    const error = closeError(code);
+    if (error) this.#fail(error);
+    else this.#retry(new ZeroRtcError('server-unreachable', 'The signaling server cannot be reached.'));
   }
 
   /** Schedules the next attempt, or fails: with `giveUp` when a first join ran out of attempts. */

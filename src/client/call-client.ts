@@ -23,16 +23,6 @@ import type { SafetyCode } from './safety-code.ts';
 import { SignalingClient } from './signaling-client.ts';
 import type { StatsSummary } from './stats.ts';
 
-export type {
-  CallClientEvents,
-  CallClientOptions,
-  CallSession,
-  CallState,
-  ChatMessage,
-  JoinOptions,
-  RemotePeer,
-} from './call-types.ts';
-
 function randomUid(): string {
   return `u-${Math.random().toString(36).slice(2, 10)}`;
 }

@@ -10,7 +10,7 @@ export type {
   ChatMessage,
   JoinOptions,
   RemotePeer,
-} from './call-client.ts';
+} from './call-types.ts';
 export { PeerCall } from './call.ts';
 export type { PeerCallEvents, PeerCallOptions, PeerConnectionFactory } from './call.ts';
 export { SignalingClient } from './signaling-client.ts';

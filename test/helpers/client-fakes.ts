@@ -2,7 +2,8 @@
  * Fakes of the browser parts the client library uses (WebSocket, RTCPeerConnection, media
  * devices) and a manual clock, so that its state machines run in Node.
  */
-import { CallClient, type CallState } from '../../src/client/call-client.ts';
+import { CallClient } from '../../src/client/call-client.ts';
+import type { CallState } from '../../src/client/call-types.ts';
 import type { Clock } from '../../src/client/clock.ts';
 import type { FetchLike } from '../../src/client/ice-servers.ts';
 import type { SocketLike } from '../../src/client/signaling-client.ts';

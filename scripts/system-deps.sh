@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests use are there: Chromium and Firefox ESR (browser
-# tests), coturn (TURN), redis-server and nginx (cluster), iproute2, openssl, systemd, a CJK font,
-# and the network lab's iptables, gcc and libnetfilter-queue-dev. Installs them
+# tests) with PulseAudio for Firefox's sound, coturn (TURN), redis-server and nginx (cluster),
+# iproute2, openssl, systemd, a CJK font, and the network lab's iptables, gcc and
+# libnetfilter-queue-dev. Installs them
 # when run as root on a Debian/Ubuntu machine; otherwise names what is missing and stops.
 set -euo pipefail
 
 declare -A needs=(
   [chromium]=/usr/bin/chromium
   [firefox-esr]=/usr/bin/firefox-esr
+  # A sound server for Firefox (test/helpers/firefox.ts): without an audio output its
+  # AudioContext never runs, and the call page's microphone meter could not be tested there.
+  [pulseaudio]=/usr/bin/pulseaudio
   [coturn]=/usr/bin/turnserver
   [redis-server]=/usr/bin/redis-server
   [nginx]=/usr/sbin/nginx

@@ -1,8 +1,10 @@
 /**
  * Debian's Firefox ESR for browser tests, driven by puppeteer-core over WebDriver BiDi, with fake
- * camera and microphone and ICE on loopback. Never a downloaded browser.
+ * camera and microphone and ICE on loopback, and a PulseAudio sound server of its own. Never a
+ * downloaded browser.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page as PuppeteerPage } from 'puppeteer-core';
@@ -37,21 +39,86 @@ export interface FirefoxHandle {
   close(): Promise<void>;
 }
 
+interface SoundServer {
+  /** The value of PULSE_SERVER that reaches it. */
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PulseAudio with one null sink, listening on a socket in `dir`. Without a sound output
+ * Firefox (its cubeb audio layer) never runs an AudioContext: every one stays `suspended` and
+ * `resume()` never settles, so the call page's microphone meter could not be seen moving. The
+ * null sink plays to nowhere. Only Firefox is given PULSE_SERVER; Chromium does not use it.
+ */
+async function startSoundServer(dir: string): Promise<SoundServer> {
+  const socket = join(dir, 'native');
+  const child: ChildProcess = spawn(
+    'pulseaudio',
+    [
+      '-n', // no default.pa: only the modules below
+      '--daemonize=no',
+      '--exit-idle-time=-1',
+      '--use-pid-file=no',
+      '--log-target=stderr',
+      '-L',
+      'module-null-sink',
+      '-L',
+      `module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
+    ],
+    // Its own home and runtime directory: nothing of a real user's sound setup is read or written.
+    { env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 20_000;
+  // PulseAudio says nothing when it is ready; the socket appearing is the sign.
+  while (!existsSync(socket)) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`pulseaudio did not start (is Debian's pulseaudio installed?): ${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    address: `unix:${socket}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
 export async function launchFirefox(): Promise<FirefoxHandle> {
   const profile = mkdtempSync(join(tmpdir(), 'zerortc-firefox-'));
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX_PATH,
-    headless: true,
-    userDataDir: profile,
-    extraPrefsFirefox: FIREFOX_PREFS,
-    protocolTimeout: 30_000,
-  });
+  const soundDir = mkdtempSync(join(tmpdir(), 'zerortc-pulse-'));
+  const sound = await startSoundServer(soundDir);
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: true,
+      userDataDir: profile,
+      extraPrefsFirefox: FIREFOX_PREFS,
+      protocolTimeout: 30_000,
+      env: { ...process.env, PULSE_SERVER: sound.address },
+    });
+  } catch (err) {
+    await sound.stop();
+    rmSync(soundDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     browser,
     async close() {
       await browser.close().catch(() => undefined);
+      await sound.stop();
       rmSync(profile, { recursive: true, force: true });
+      rmSync(soundDir, { recursive: true, force: true });
     },
   };
 }

@@ -39,7 +39,7 @@ export interface FirefoxHandle {
   close(): Promise<void>;
 }
 
-interface SoundServer {
+export interface SoundServer {
   /** The value of PULSE_SERVER that reaches it. */
   readonly address: string;
   stop(): Promise<void>;
@@ -51,7 +51,7 @@ interface SoundServer {
  * `resume()` never settles, so the call page's microphone meter could not be seen moving. The
  * null sink plays to nowhere. Only Firefox is given PULSE_SERVER; Chromium does not use it.
  */
-async function startSoundServer(dir: string): Promise<SoundServer> {
+export async function startSoundServer(dir: string): Promise<SoundServer> {
   const socket = join(dir, 'native');
   const child: ChildProcess = spawn(
     'pulseaudio',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { fromPuppeteer, type EnginePage } from './engines.ts';
-import { FIREFOX_PATH, FIREFOX_PREFS } from './firefox.ts';
+import { FIREFOX_PATH, FIREFOX_PREFS, startSoundServer } from './firefox.ts';
 import type { HomeName, NetLab } from './netlab.ts';
 
 export interface LabFirefox {
@@ -27,18 +27,27 @@ export async function launchLabFirefox(lab: NetLab, home: HomeName, url: string)
     `#!/bin/sh\nexec ${process.execPath} ${wrapper} ${lab.homePid(home)} ${FIREFOX_PATH} "$@"\n`,
   );
   chmodSync(executable, 0o755);
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: executable,
-    headless: true,
-    userDataDir: join(dir, 'profile'),
-    extraPrefsFirefox: {
-      ...FIREFOX_PREFS,
-      // The lab's page is plain HTTP on a public-looking address: let it use the camera.
-      'dom.securecontext.allowlist': new URL(url).hostname,
-    },
-    protocolTimeout: 60_000,
-  });
+  // The same sound output as every other Firefox of the tests (firefox.ts): its audio playout
+  // then behaves the same in and out of the lab.
+  const sound = await startSoundServer(dir);
+  const browser = await puppeteer
+    .launch({
+      browser: 'firefox',
+      executablePath: executable,
+      headless: true,
+      userDataDir: join(dir, 'profile'),
+      extraPrefsFirefox: {
+        ...FIREFOX_PREFS,
+        // The lab's page is plain HTTP on a public-looking address: let it use the camera.
+        'dom.securecontext.allowlist': new URL(url).hostname,
+      },
+      protocolTimeout: 60_000,
+      env: { ...process.env, PULSE_SERVER: sound.address },
+    })
+    .catch(async (err: unknown) => {
+      await sound.stop();
+      throw err;
+    });
   return {
     browser,
     async open() {
@@ -50,6 +59,7 @@ export async function launchLabFirefox(lab: NetLab, home: HomeName, url: string)
     },
     async close() {
       await browser.close().catch(() => undefined);
+      await sound.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

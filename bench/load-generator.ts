@@ -16,8 +16,10 @@ export type LoadRequest =
       count: number;
       concurrency: number;
       timeoutMs: number;
-      /** Connections per source address (127.0.0.1, .2, ...): one address has ~28,000 ports. */
+      /** Connections per source address (127.0.N.1, .2, ...): one address has ~28,000 ports. */
       perSourceAddress: number;
+      /** N of the source addresses: each load generator of a run has its own, so none runs out of ports. */
+      sourceNet: number;
     }
   | { op: 'join'; rooms: number; window: number; timeoutMs: number }
   | { op: 'verify'; timeoutMs: number }
@@ -183,7 +185,7 @@ async function connectAll(req: Extract<LoadRequest, { op: 'connect' }>): Promise
           req.port,
           req.path,
           Math.max(1, Math.min(10_000, deadline - performance.now())),
-          `127.0.0.${1 + Math.floor(index / req.perSourceAddress)}`,
+          `127.0.${req.sourceNet}.${1 + Math.floor(index / req.perSourceAddress)}`,
         );
         c.onFrame = (prefix, length, payloadLength) => onFrame(index, prefix, length, payloadLength);
         c.onBatchEnd = () => onBatchEnd(index);

@@ -1,6 +1,7 @@
 /**
- * The signaling benchmark's table: one column per round of each server, the ratio of the best
- * rounds, the range of the per-repetition ratios, and the issue's targets for the mode.
+ * The signaling benchmark's table: one column per round of each server (its median window), the
+ * median of the paired ratios (each ZeroRTC window against the bare relay's beside it), their
+ * range and count, and the issue's targets for the mode.
  */
 import type {
   CloseResult,
@@ -46,9 +47,14 @@ export interface RoundResult {
   bytesPerIdleConnection: number;
   /** The same, read as the server is, with no collection forced in the round before the reading. */
   rawBytesPerIdleConnection: number;
+  /** The round's median latency window (by p99) and what the server saw during it. */
   latency: LatencyResult;
   latencyWindow: ServerWindow;
+  /** The round's median throughput window. */
   throughput: ThroughputResult;
+  /** Every window of the round, in the order they ran (alternated with the other server's). */
+  throughputs: ThroughputResult[];
+  latencies: LatencyResult[];
   close: CloseResult;
 }
 
@@ -64,6 +70,8 @@ interface Row {
   digits: number;
   /** The ratio to the baseline that the issue asks for. */
   target?: { ratio: number; atLeast: boolean };
+  /** The scenario the row reads: its pairs are then window beside window, not round beside round. */
+  scenario?: 'throughput' | 'latency';
 }
 
 /** Server CPU time per relayed message in the latency scenario (a fixed 5,000 msg/s). */
@@ -81,6 +89,7 @@ function rows(mode: Mode): Row[] {
       unit: 'msg/s',
       higherIsBetter: true,
       value: (r) => r.throughput.messagesPerSecond,
+      scenario: 'throughput',
       digits: 0,
       target: throughputTarget,
     },
@@ -89,6 +98,7 @@ function rows(mode: Mode): Row[] {
       unit: 'MB/s',
       higherIsBetter: true,
       value: (r) => r.throughput.megabytesPerSecond,
+      scenario: 'throughput',
       digits: 1,
     },
     {
@@ -96,6 +106,7 @@ function rows(mode: Mode): Row[] {
       unit: 'msg',
       higherIsBetter: true,
       value: (r) => r.throughput.messagesPerSecond / r.throughput.cpu.server,
+      scenario: 'throughput',
       digits: 0,
       target: throughputTarget,
     },
@@ -104,6 +115,7 @@ function rows(mode: Mode): Row[] {
       unit: '%',
       higherIsBetter: true,
       value: (r) => r.throughput.cpu.server * 100,
+      scenario: 'throughput',
       digits: 0,
     },
     {
@@ -111,6 +123,7 @@ function rows(mode: Mode): Row[] {
       unit: '%',
       higherIsBetter: false,
       value: (r) => r.throughput.cpu.otherOnServerCore * 100,
+      scenario: 'throughput',
       digits: 0,
     },
     {
@@ -118,14 +131,23 @@ function rows(mode: Mode): Row[] {
       unit: '%',
       higherIsBetter: false,
       value: (r) => r.throughput.cpu.load * 100,
+      scenario: 'throughput',
       digits: 0,
     },
-    { name: 'latency p50', unit: 'ms', higherIsBetter: false, value: (r) => r.latency.p50Ms, digits: 2 },
+    {
+      name: 'latency p50',
+      unit: 'ms',
+      higherIsBetter: false,
+      value: (r) => r.latency.p50Ms,
+      scenario: 'latency',
+      digits: 2,
+    },
     {
       name: 'latency p99',
       unit: 'ms',
       higherIsBetter: false,
       value: (r) => r.latency.p99Ms,
+      scenario: 'latency',
       digits: 2,
       target: { ratio: 1.5, atLeast: false },
     },
@@ -134,6 +156,7 @@ function rows(mode: Mode): Row[] {
       unit: 'µs',
       higherIsBetter: false,
       value: cpuPerMessageMicros,
+      scenario: 'latency',
       digits: 1,
     },
     {
@@ -141,6 +164,7 @@ function rows(mode: Mode): Row[] {
       unit: '%',
       higherIsBetter: false,
       value: (r) => r.latency.cpu.otherOnServerCore * 100,
+      scenario: 'latency',
       digits: 0,
     },
     {
@@ -170,17 +194,30 @@ function rows(mode: Mode): Row[] {
   return all.filter((row): row is Row => row !== false);
 }
 
-/** The best of the rounds: noise from other work on the machine only ever makes figures worse. */
-function best(row: Row, results: RoundResult[]): number {
-  const values = results.map(row.value);
-  return row.higherIsBetter ? Math.max(...values) : Math.min(...values);
+/** A row's value in each window of a round (one value when the row reads no scenario). */
+function windowValues(row: Row, r: RoundResult): number[] {
+  if (row.scenario === 'throughput') return r.throughputs.map((throughput) => row.value({ ...r, throughput }));
+  if (row.scenario === 'latency') return r.latencies.map((latency) => row.value({ ...r, latency }));
+  return [row.value(r)];
 }
 
-/** Each repetition's ZeroRTC round against the bare relay's round that ran right after it. */
-function pairRatios(row: Row, ours: RoundResult[], base: RoundResult[]): string {
-  const ratios = ours.flatMap((r, i) => (base[i] ? [row.value(r) / row.value(base[i])] : []));
-  if (ratios.length < 2) return '';
-  return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`;
+/**
+ * Each ZeroRTC window against the bare relay's window that ran beside it in the same round (or
+ * round against round for what is read once a round: joins, memory).
+ */
+function pairRatios(row: Row, ours: RoundResult[], base: RoundResult[]): number[] {
+  return ours.flatMap((r, i) => {
+    const b = base[i];
+    if (!b) return [];
+    const theirs = windowValues(row, b);
+    return windowValues(row, r).flatMap((v, w) => (theirs[w] === undefined ? [] : [v / theirs[w]]));
+  });
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export function table(results: RoundResult[], mode: Mode): string {
@@ -192,12 +229,13 @@ export function table(results: RoundResult[], mode: Mode): string {
     ...ours.map((r) => `ZeroRTC #${r.round}`),
     ...base.map((r) => `bare ws #${r.round}`),
     'ratio',
-    'per pair',
+    'pairs',
     'target',
   ];
   const lines: string[][] = [header];
   for (const row of rows(mode)) {
-    const ratio = best(row, ours) / best(row, base);
+    const pairs = pairRatios(row, ours, base);
+    const ratio = medianOf(pairs);
     const isCpu = row.name.includes(' core: ');
     let verdict = '';
     if (row.target) {
@@ -209,7 +247,9 @@ export function table(results: RoundResult[], mode: Mode): string {
       row.unit,
       ...[...ours, ...base].map((r) => row.value(r).toFixed(row.digits)),
       isCpu ? '' : `${ratio.toFixed(2)}x`,
-      isCpu ? '' : pairRatios(row, ours, base),
+      isCpu || pairs.length < 2
+        ? ''
+        : `${Math.min(...pairs).toFixed(2)}-${Math.max(...pairs).toFixed(2)}x (${pairs.length})`,
       verdict,
     ]);
   }

@@ -24,10 +24,8 @@
  *
  * See bench/README.md and docs/benchmarks.md for the method.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,15 +35,10 @@ import type {
   ConnectResult,
   JoinResult,
   LatencyResult,
-  LoadReply,
-  LoadRequest,
   ThroughputResult,
   VerifyResult,
 } from './load-generator.ts';
-import { nodeFlags } from '../src/server/node-flags.ts';
-
-/** ZeroRTC's flags as the `zerortc` command picks them on the one core the server is pinned to. */
-const NODE_FLAGS = nodeFlags(1);
+import { killAllNow, LoadGenerator, ServerUnderTest, sleep, type ServerOptions } from './signaling-processes.ts';
 import {
   loadVerdict,
   pct,
@@ -56,10 +49,11 @@ import {
   type ServerWindow,
   type Target,
 } from './signaling-table.ts';
+import { nodeFlags } from '../src/server/node-flags.ts';
 
+/** ZeroRTC's flags as the `zerortc` command picks them on the one core the server is pinned to. */
+const NODE_FLAGS = nodeFlags(1);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HOOK = new URL('./server-hook.mjs', import.meta.url).href;
-const FD_LIMIT = 131072;
 
 const { values: flags } = parseArgs({
   options: {
@@ -74,6 +68,7 @@ const { values: flags } = parseArgs({
     'baseline-node-flags': { type: 'string' },
     nice: { type: 'string' },
     rounds: { type: 'string' },
+    windows: { type: 'string' },
     json: { type: 'string' },
     'server-log': { type: 'string' },
   },
@@ -90,6 +85,8 @@ interface Settings {
   mode: Mode;
   connections: number;
   rounds: number;
+  /** Throughput and latency windows per server per round, alternated between the servers. */
+  windows: number;
   joinWindow: number;
   latencyRooms: number;
   latencyRate: number;
@@ -110,6 +107,7 @@ function settingsFor(mode: Mode): Settings {
       ? {
           connections: quick ? 1000 : 10_000,
           rounds: quick ? 1 : 2,
+          windows: 1,
           latencyRooms: quick ? 100 : 250,
           throughputRooms: quick ? 50 : 100,
           throughputWindow: 8,
@@ -118,6 +116,7 @@ function settingsFor(mode: Mode): Settings {
       : {
           connections: quick ? 1000 : 2000,
           rounds: quick ? 1 : 3,
+          windows: quick ? 1 : 3,
           latencyRooms: 0,
           throughputRooms: 0,
           throughputWindow: 1,
@@ -129,9 +128,10 @@ function settingsFor(mode: Mode): Settings {
     joinWindow: 100,
     latencyRate: 5000,
     latencyWarmupMs: quick ? 300 : 1000,
-    latencyMeasureMs: quick ? 1000 : 5000,
+    // Browser-like rounds alternate three windows of each: shorter windows, more pairs.
+    latencyMeasureMs: quick ? 1000 : mode === 'browser-like' ? 4000 : 5000,
     throughputWarmupMs: quick ? 300 : 1000,
-    throughputMeasureMs: quick ? 1000 : 5000,
+    throughputMeasureMs: quick ? 1000 : mode === 'browser-like' ? 3000 : 5000,
   };
   if (flags.connections !== undefined) {
     const n = Number(flags.connections);
@@ -139,6 +139,7 @@ function settingsFor(mode: Mode): Settings {
     settings.connections = n;
   }
   if (flags.rounds !== undefined) settings.rounds = Math.max(1, Math.min(5, Number(flags.rounds) || 1));
+  if (flags.windows !== undefined) settings.windows = Math.max(1, Math.min(9, Number(flags.windows) || 1));
   // Browser-like: every room relays, in both scenarios.
   if (mode === 'browser-like') {
     settings.latencyRooms = settings.connections / 2;
@@ -155,54 +156,16 @@ const MODES: Mode[] =
       : ['batched', 'browser-like'];
 const PLAN = MODES.map(settingsFor);
 /**
- * Per round: about 20 s on a quiet machine plus the time to open, join and close the
- * connections; on a busy one several times that.
+ * Per round and server: about 10 s a window on a quiet machine plus the time to open, join and
+ * close the connections; on a busy one several times that.
  */
 const WATCHDOG_MS =
-  60_000 + PLAN.reduce((sum, s) => sum + s.rounds * 2 * (60_000 + Math.ceil(s.connections / 1000) * 16_000), 0);
+  60_000 +
+  PLAN.reduce(
+    (sum, s) => sum + s.rounds * 2 * (s.windows * 30_000 + 30_000 + Math.ceil(s.connections / 1000) * 16_000),
+    0,
+  );
 
-// ---- children, always stopped ----------------------------------------------------------------
-
-const children = new Set<ChildProcess>();
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-/** Stops a child by its PID: SIGTERM, then SIGKILL after `graceMs`. */
-async function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = once(child, 'exit');
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
-      process.kill(child.pid, 'SIGKILL');
-  }, graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-function killAllNow(): void {
-  for (const child of children) {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-process.on('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, stopping children\n`);
-    killAllNow();
-    process.exit(130);
-  });
-}
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: gave up after ${WATCHDOG_MS / 1000} s\n`);
   killAllNow();
@@ -210,339 +173,189 @@ const watchdog = setTimeout(() => {
 }, WATCHDOG_MS);
 watchdog.unref();
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `argv` pinned to `core`, with a raised open-files limit. */
-function spawnPinned(core: number, argv: string[], ipc: boolean): ChildProcess {
-  // --nice=N (negative needs root): on a shared machine, the servers and the load generator get a
-  // larger share of their cores than the other work there, the same for both servers. Linux with
-  // autogroups (kernel.sched_autogroup_enabled) shares CPU between sessions before nice counts,
-  // so each child gets a session of its own (detached) and that session's autogroup the nice value.
-  const nice = Number(flags.nice ?? 0);
-  const renice =
-    nice !== 0
-      ? `{ [ ! -w /proc/self/autogroup ] || echo ${nice} > /proc/self/autogroup; } 2>/dev/null; ` +
-        `renice -n ${nice} -p $$ >/dev/null || exit 1; `
-      : '';
-  const script = `${renice}ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
-  return track(
-    spawn('taskset', ['-c', String(core), 'bash', '-c', script, 'bash', ...argv], {
-      detached: nice !== 0,
-      cwd: ROOT,
-      stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['pipe', 'pipe', 'pipe'],
-    }),
-  );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-// ---- the servers under test ------------------------------------------------------------------
-
-class ServerUnderTest {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly #lines: string[] = [];
-  #memoryWaiter: ((memory: Memory) => void) | undefined;
-  #windowWaiter: ((window: ServerWindow) => void) | undefined;
-
-  constructor(child: ChildProcess, port: number, logFile?: string) {
-    this.child = child;
-    this.port = port;
-    // --server-log DIR: everything the server prints (with --node-flags=--trace-gc, its GC trace).
-    const logStream: WriteStream | undefined = logFile === undefined ? undefined : createWriteStream(logFile);
-    if (logStream) child.once('exit', () => logStream.end());
-    const onLine = (line: string): void => {
-      logStream?.write(`${line}\n`);
-      if (line.startsWith('BENCH-WINDOW ')) {
-        this.#windowWaiter?.(JSON.parse(line.slice(13)) as ServerWindow);
-        this.#windowWaiter = undefined;
-        return;
-      }
-      if (line.startsWith('BENCH-MEM ')) {
-        const usage = JSON.parse(line.slice(10)) as Memory;
-        this.#memoryWaiter?.({ rss: usage.rss, heapUsed: usage.heapUsed });
-        this.#memoryWaiter = undefined;
-        return;
-      }
-      this.#lines.push(line);
-      if (this.#lines.length > 20) this.#lines.shift();
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      let rest = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        const parts = (rest + chunk).split('\n');
-        rest = parts.pop() ?? '';
-        for (const line of parts) onLine(line);
-      });
-    }
-  }
-
-  static async start(target: Target, logName: string): Promise<ServerUnderTest> {
-    const port = await freePort();
-    // ZeroRTC runs with the flags `npm start` gives it (src/server/node-flags.ts) unless told otherwise.
-    const v8Flags =
-      target === 'zerortc'
-        ? (flags['node-flags']?.split(' ') ?? [...NODE_FLAGS])
-        : (flags['baseline-node-flags']?.split(' ') ?? []);
-    const node = [process.execPath, ...v8Flags.filter((f) => f !== ''), '--expose-gc', '--import', HOOK];
-    if (flags.profile !== undefined) {
-      node.push('--cpu-prof', `--cpu-prof-dir=${flags.profile}`, `--cpu-prof-name=${target}-${Date.now()}.cpuprofile`);
-    }
-    const argv =
-      target === 'zerortc'
-        ? [
-            ...node,
-            'dist/server/main.js',
-            '--host',
-            '127.0.0.1',
-            '--port',
-            String(port),
-            '--max-conns-per-ip',
-            '0',
-            '--rate-limit',
-            '0',
-            '--log-level',
-            'warn',
-            ...(flags['zerortc-args']?.split(' ').filter((a) => a !== '') ?? []),
-          ]
-        : [...node, 'dist/bench/baseline-relay.js', String(port)];
-    const logDir = flags['server-log'];
-    if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
-    const logFile = logDir === undefined ? undefined : `${logDir}/${logName}.log`;
-    const server = new ServerUnderTest(spawnPinned(0, argv, false), port, logFile);
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
-      if (server.child.exitCode !== null || Date.now() > deadline) {
-        await stop(server.child);
-        throw new Error(`${target} did not start: ${server.output()}`);
-      }
-      await sleep(50);
-    }
-    return server;
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error('server has no pid');
-    return this.child.pid;
-  }
-
-  output(): string {
-    return this.#lines.join('\n') || '(no output)';
-  }
-
-  /** Resident memory as it is, with no collection forced (from /proc). */
-  rawRss(): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'latin1');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    if (!kb) throw new Error('no VmRSS in /proc status');
-    return Number(kb[1]) * 1024;
-  }
-
-  /** Resident memory after a full GC in the server process. */
-  async memory(): Promise<Memory> {
-    const reply = new Promise<Memory>((resolve, reject) => {
-      this.#memoryWaiter = resolve;
-      setTimeout(() => reject(new Error('the server did not report its memory')), 5000).unref();
-    });
-    process.kill(this.pid, 'SIGUSR2');
-    return reply;
-  }
-
-  /** Opens the server's measurement window (event-loop delay and GC pauses, bench/server-hook.mjs). */
-  windowStart(): void {
-    this.child.stdin?.write('window-start\n');
-  }
-
-  /** Closes the window and returns what the server saw in it. */
-  async windowStop(): Promise<ServerWindow> {
-    const reply = new Promise<ServerWindow>((resolve, reject) => {
-      this.#windowWaiter = resolve;
-      setTimeout(() => reject(new Error('the server did not report its window')), 5000).unref();
-    });
-    this.child.stdin?.write('window-stop\n');
-    return reply;
-  }
-
-  stop(): Promise<void> {
-    return stop(this.child);
-  }
-}
-
-// ---- the load generator -----------------------------------------------------------------------
-
-class LoadGenerator {
-  readonly child: ChildProcess;
-  #nextId = 1;
-  readonly #waiting = new Map<number, (reply: LoadReply) => void>();
-
-  private constructor(child: ChildProcess) {
-    this.child = child;
-    child.on('message', (reply: LoadReply) => {
-      this.#waiting.get(reply.id)?.(reply);
-      this.#waiting.delete(reply.id);
-    });
-  }
-
-  static async start(): Promise<LoadGenerator> {
-    const child = spawnPinned(1, [process.execPath, '--import', 'tsx', 'bench/load-generator.ts'], true);
-    const load = new LoadGenerator(child);
-    const ready = new Promise<void>((resolve) => load.#waiting.set(0, () => resolve()));
-    const timeout = sleep(20_000).then(() => {
-      throw new Error('the load generator did not start');
-    });
-    await Promise.race([ready, timeout]);
-    return load;
-  }
-
-  /** Sends one scenario; rejects when it fails or takes longer than `timeoutMs`. */
-  request<T>(request: LoadRequest, timeoutMs: number): Promise<T> {
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        reject(new Error(`load generator: ${request.op} took over ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#waiting.set(id, (reply) => {
-        clearTimeout(timer);
-        if (reply.ok) resolve(reply.result as T);
-        else reject(new Error(`load generator: ${request.op}: ${reply.error}`));
-      });
-      this.child.send({ id, request });
-    });
-  }
-
-  stop(): Promise<void> {
-    return stop(this.child);
-  }
-}
-
-// ---- one round against one server --------------------------------------------------------------
+// ---- one round: both servers up, their scenarios alternated ---------------------------------------
 
 function log(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-async function round(load: LoadGenerator, s: Settings, target: Target, index: number): Promise<RoundResult> {
+const SERVER_OPTIONS: ServerOptions = {
+  zerortcFlags: flags['node-flags']?.split(' ') ?? NODE_FLAGS,
+  baselineFlags: flags['baseline-node-flags']?.split(' ') ?? [],
+  zerortcArgs: flags['zerortc-args']?.split(' ').filter((a) => a !== '') ?? [],
+  profileDir: flags.profile,
+  logDir: flags['server-log'],
+  nice: Number(flags.nice ?? 0),
+};
+
+/** One server of a round with its own load generator, its connections open and joined. */
+interface Side {
+  readonly target: Target;
+  readonly tag: string;
+  readonly server: ServerUnderTest;
+  readonly load: LoadGenerator;
+  connections?: ConnectResult;
+  join?: JoinResult;
+  verify?: VerifyResult;
+  memoryBase?: Memory;
+  memoryOpen?: Memory;
+  memoryIdle?: Memory;
+  rawBase: number;
+  rawIdle: number;
+  readonly throughputs: ThroughputResult[];
+  readonly latencies: { latency: LatencyResult; window: ServerWindow }[];
+}
+
+/** Starts a server and opens, joins and checks its connections; memory is read before and after. */
+async function openSide(load: LoadGenerator, s: Settings, target: Target, index: number, net: number): Promise<Side> {
   const tag = `${s.mode} ${target}#${index}`;
-  const server = await ServerUnderTest.start(target, `${s.mode}-${target}-${index}`);
+  const server = await ServerUnderTest.start(target, `${s.mode}-${target}-${index}`, SERVER_OPTIONS);
+  const side: Side = { target, tag, server, load, rawBase: 0, rawIdle: 0, throughputs: [], latencies: [] };
+  await sleep(300);
+  side.rawBase = server.rawRss();
+  side.memoryBase = await server.memory();
+  side.connections = await load.request<ConnectResult>(
+    {
+      op: 'connect',
+      port: server.port,
+      path: '/ws',
+      count: s.connections,
+      concurrency: 64,
+      // 10 ms a connection on top: a busy machine opened only ~120 a second at 19,800.
+      timeoutMs: 60_000 + s.connections * 10,
+      perSourceAddress: 20_000,
+      sourceNet: net,
+    },
+    70_000 + s.connections * 10,
+  );
+  const opened = side.connections;
+  log(`  ${tag}: ${opened.opened} connections in ${opened.seconds.toFixed(1)} s`);
+  if (opened.failed > s.connections / 100) {
+    throw new Error(`${opened.failed} connections failed: ${opened.firstError ?? ''}\n${server.output()}`);
+  }
+  await sleep(500);
+  // A forced collection here would also shape the raw reading below: browser-like rounds skip it.
+  if (s.forcedGcOnly) side.memoryOpen = await server.memory();
+  side.join = await load.request<JoinResult>(
+    { op: 'join', rooms: s.connections / 2, window: s.joinWindow, timeoutMs: 60_000 + s.connections },
+    70_000 + s.connections,
+  );
+  log(`  ${tag}: ${side.join.joined} rooms joined, ${side.join.roomsPerSecond.toFixed(0)}/s`);
+  if (side.join.failed > 0) throw new Error(`${side.join.failed} joins failed: ${side.join.firstError ?? 'no answer'}`);
+  side.verify = await load.request<VerifyResult>({ op: 'verify', timeoutMs: 3000 }, 5000);
+  if (!side.verify.ok) throw new Error(`relay check failed: ${side.verify.detail}`);
+  await sleep(1000);
+  side.rawIdle = server.rawRss();
+  side.memoryIdle = await server.memory();
+  return side;
+}
+
+async function measureLatency(side: Side, s: Settings): Promise<void> {
+  side.server.windowStart();
+  const latency = await side.load.request<LatencyResult>(
+    {
+      op: 'latency',
+      rooms: s.latencyRooms,
+      rate: s.latencyRate,
+      warmupMs: s.latencyWarmupMs,
+      measureMs: s.latencyMeasureMs,
+      serverPid: side.server.pid,
+    },
+    s.latencyWarmupMs + s.latencyMeasureMs + 15_000,
+  );
+  const window = await side.server.windowStop();
+  side.latencies.push({ latency, window });
+  log(
+    `  ${side.tag}: latency at ${latency.achievedRate.toFixed(0)} msg/s: p50 ${latency.p50Ms.toFixed(2)} ms, ` +
+      `p99 ${latency.p99Ms.toFixed(2)} ms (${latency.received}/${latency.sent} received); ` +
+      `load send lag p99 ${latency.sendLagP99Ms.toFixed(2)} ms, load loop max ${latency.loopMaxMs.toFixed(1)} ms; ` +
+      `server loop p99 ${window.loopP99Ms.toFixed(1)} max ${window.loopMaxMs.toFixed(1)} ms, ` +
+      `CPU main ${window.mainThreadCpuMs} ms, other threads ${window.otherThreadsCpuMs} ms, GC ` +
+      Object.entries(window.gc)
+        .map(([kind, k]) => `${kind} ${k.count}x max ${k.maxMs.toFixed(1)} ms`)
+        .join(', '),
+  );
+}
+
+async function measureThroughput(side: Side, s: Settings): Promise<void> {
+  const throughput = await side.load.request<ThroughputResult>(
+    {
+      op: 'throughput',
+      rooms: s.throughputRooms,
+      window: s.throughputWindow,
+      warmupMs: s.throughputWarmupMs,
+      measureMs: s.throughputMeasureMs,
+      serverPid: side.server.pid,
+    },
+    s.throughputWarmupMs + s.throughputMeasureMs + 15_000,
+  );
+  side.throughputs.push(throughput);
+  log(
+    `  ${side.tag}: throughput ${throughput.messagesPerSecond.toFixed(0)} msg/s ` +
+      `(server core ${pct(throughput.cpu.server)}, load core ${pct(throughput.cpu.load)})`,
+  );
+}
+
+/** The middle one of `items` by `key` (the lower middle of an even count). */
+function median<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+function resultOf(side: Side, s: Settings, index: number, close: CloseResult): RoundResult {
+  const opened = side.connections!.opened;
+  const latency = median(side.latencies, (l) => l.latency.p99Ms);
+  return {
+    mode: s.mode,
+    target: side.target,
+    round: index,
+    connections: side.connections!,
+    join: side.join!,
+    verify: side.verify!,
+    memoryBase: side.memoryBase!,
+    memoryIdle: side.memoryIdle!,
+    bytesPerOpenConnection: side.memoryOpen ? (side.memoryOpen.rss - side.memoryBase!.rss) / opened : Number.NaN,
+    bytesPerIdleConnection: (side.memoryIdle!.rss - side.memoryBase!.rss) / opened,
+    rawBytesPerIdleConnection: (side.rawIdle - side.rawBase) / opened,
+    latency: latency.latency,
+    latencyWindow: latency.window,
+    throughput: median(side.throughputs, (t) => t.messagesPerSecond),
+    throughputs: side.throughputs,
+    latencies: side.latencies.map((l) => l.latency),
+    close,
+  };
+}
+
+/**
+ * One round: a fresh process of each server, each with all its connections open and joined at
+ * once (each has its own load generator, on the same core), then the throughput and the latency
+ * scenarios alternate between the two servers `s.windows` times each, in the order ABBA..., so
+ * that each ZeroRTC window has a bare-relay window right beside it: whatever else the machine does
+ * over a round (other work, a drifting clock) falls on both sides of a pair alike.
+ */
+async function round(
+  loads: readonly [LoadGenerator, LoadGenerator],
+  s: Settings,
+  index: number,
+): Promise<RoundResult[]> {
+  const sides: Side[] = [];
   try {
-    await sleep(300);
-    const rawBase = server.rawRss();
-    const memoryBase = await server.memory();
-    const connections = await load.request<ConnectResult>(
-      {
-        op: 'connect',
-        port: server.port,
-        path: '/ws',
-        count: s.connections,
-        concurrency: 64,
-        // 10 ms a connection on top: a busy machine opened only ~120 a second at 19,800.
-        timeoutMs: 60_000 + s.connections * 10,
-        perSourceAddress: 20_000,
-      },
-      70_000 + s.connections * 10,
-    );
-    log(`  ${tag}: ${connections.opened} connections in ${connections.seconds.toFixed(1)} s`);
-    if (connections.failed > s.connections / 100) {
-      throw new Error(`${connections.failed} connections failed: ${connections.firstError ?? ''}\n${server.output()}`);
+    sides.push(await openSide(loads[0], s, 'zerortc', index, 0));
+    sides.push(await openSide(loads[1], s, 'baseline', index, 1));
+    for (const scenario of [measureThroughput, measureLatency]) {
+      for (let w = 0; w < s.windows; w++) {
+        const order = (w + index) % 2 === 0 ? sides : [...sides].reverse();
+        for (const side of order) await scenario(side, s);
+      }
     }
-    await sleep(500);
-    // A forced collection here would also shape the raw reading below: browser-like rounds skip it.
-    const memoryOpen = s.forcedGcOnly ? await server.memory() : undefined;
-    const join = await load.request<JoinResult>(
-      { op: 'join', rooms: s.connections / 2, window: s.joinWindow, timeoutMs: 60_000 + s.connections },
-      70_000 + s.connections,
-    );
-    log(`  ${tag}: ${join.joined} rooms joined, ${join.roomsPerSecond.toFixed(0)}/s`);
-    if (join.failed > 0) throw new Error(`${join.failed} joins failed: ${join.firstError ?? 'no answer'}`);
-    const verify = await load.request<VerifyResult>({ op: 'verify', timeoutMs: 3000 }, 5000);
-    if (!verify.ok) throw new Error(`relay check failed: ${verify.detail}`);
-    await sleep(1000);
-    const rawIdle = server.rawRss();
-    const memoryIdle = await server.memory();
-    server.windowStart();
-    const latency = await load.request<LatencyResult>(
-      {
-        op: 'latency',
-        rooms: s.latencyRooms,
-        rate: s.latencyRate,
-        warmupMs: s.latencyWarmupMs,
-        measureMs: s.latencyMeasureMs,
-        serverPid: server.pid,
-      },
-      s.latencyWarmupMs + s.latencyMeasureMs + 15_000,
-    );
-    const latencyWindow = await server.windowStop();
-    const gc = latencyWindow.gc;
-    log(
-      `  ${tag}: latency at ${latency.achievedRate.toFixed(0)} msg/s: p50 ${latency.p50Ms.toFixed(2)} ms, ` +
-        `p99 ${latency.p99Ms.toFixed(2)} ms (${latency.received}/${latency.sent} received); ` +
-        `load send lag p99 ${latency.sendLagP99Ms.toFixed(2)} ms, load loop max ${latency.loopMaxMs.toFixed(1)} ms; ` +
-        `server loop p99 ${latencyWindow.loopP99Ms.toFixed(1)} max ${latencyWindow.loopMaxMs.toFixed(1)} ms, ` +
-        `CPU main ${latencyWindow.mainThreadCpuMs} ms, other threads ${latencyWindow.otherThreadsCpuMs} ms, GC ` +
-        Object.entries(gc)
-          .map(([kind, k]) => `${kind} ${k.count}x max ${k.maxMs.toFixed(1)} ms`)
-          .join(', '),
-    );
-    const throughput = await load.request<ThroughputResult>(
-      {
-        op: 'throughput',
-        rooms: s.throughputRooms,
-        window: s.throughputWindow,
-        warmupMs: s.throughputWarmupMs,
-        measureMs: s.throughputMeasureMs,
-        serverPid: server.pid,
-      },
-      s.throughputWarmupMs + s.throughputMeasureMs + 15_000,
-    );
-    log(
-      `  ${tag}: throughput ${throughput.messagesPerSecond.toFixed(0)} msg/s ` +
-        `(server core ${pct(throughput.cpu.server)}, load core ${pct(throughput.cpu.load)})`,
-    );
-    const close = await load.request<CloseResult>({ op: 'close', timeoutMs: 15_000 }, 25_000);
-    const opened = connections.opened;
-    return {
-      mode: s.mode,
-      target,
-      round: index,
-      connections,
-      join,
-      verify,
-      memoryBase,
-      memoryIdle,
-      bytesPerOpenConnection: memoryOpen ? (memoryOpen.rss - memoryBase.rss) / opened : Number.NaN,
-      bytesPerIdleConnection: (memoryIdle.rss - memoryBase.rss) / opened,
-      rawBytesPerIdleConnection: (rawIdle - rawBase) / opened,
-      latency,
-      latencyWindow,
-      throughput,
-      close,
-    };
-  } catch (err) {
-    await load.request<CloseResult>({ op: 'close', timeoutMs: 5000 }, 10_000).catch(() => undefined);
-    throw err;
+    const results: RoundResult[] = [];
+    for (const side of sides) {
+      const close = await side.load.request<CloseResult>({ op: 'close', timeoutMs: 15_000 }, 25_000);
+      results.push(resultOf(side, s, index, close));
+    }
+    return results;
   } finally {
-    await server.stop();
+    for (const side of sides) await side.server.stop();
   }
 }
 
@@ -580,28 +393,33 @@ async function main(): Promise<void> {
     `node flags: ZeroRTC ${flags['node-flags'] ?? NODE_FLAGS.join(' ')}, ` +
       `bare relay ${flags['baseline-node-flags'] ?? '(none)'}; nice ${flags.nice ?? 0} for servers and load`,
   );
-  const load = await LoadGenerator.start();
+  const loads = [
+    await LoadGenerator.start(SERVER_OPTIONS.nice),
+    await LoadGenerator.start(SERVER_OPTIONS.nice),
+  ] as const;
   const report: { settings: Settings; results: RoundResult[] }[] = [];
   try {
     for (const s of PLAN) {
-      log(`${s.mode}: ${s.connections} connections, ${s.rounds} round(s) per server${flags.quick ? ' (quick)' : ''}`);
+      log(
+        `${s.mode}: ${s.connections} connections, ${s.rounds} round(s), ${s.windows} window(s) per scenario ` +
+          `per server and round${flags.quick ? ' (quick)' : ''}`,
+      );
       const results: RoundResult[] = [];
-      for (let r = 1; r <= s.rounds; r++) {
-        for (const target of ['zerortc', 'baseline'] as const) results.push(await round(load, s, target, r));
-      }
+      for (let r = 1; r <= s.rounds; r++) results.push(...(await round(loads, s, r)));
       report.push({ settings: s, results });
     }
   } finally {
-    await load.stop();
+    for (const load of loads) await load.stop();
   }
   for (const { settings: s, results } of report) {
     log('');
     log(
       `Signaling, ${s.mode}: ${s.connections} connections open; throughput over ${s.throughputRooms} rooms, ` +
         `${s.throughputWindow} message(s) in flight per member; latency at ${s.latencyRate} msg/s over ` +
-        `${s.latencyRooms} rooms; ratio = best ZeroRTC round / best bare-ws round; per pair = each repetition's ` +
-        `ZeroRTC round / the bare-ws round after it; "other" = CPU time on that core not used by the measured ` +
-        `process (other work, interrupts)`,
+        `${s.latencyRooms} rooms; ${s.windows} window(s) of each scenario per server and round, alternated; ` +
+        `each round's column holds its median window; ratio = median of the pairs; pairs = each ZeroRTC ` +
+        `window (or round) / the bare-ws one beside it; "other" = CPU time on that core not used by the ` +
+        `measured process (other work, interrupts)`,
     );
     log(table(results, s.mode));
     log(loadVerdict(results));

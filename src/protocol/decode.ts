@@ -184,16 +184,57 @@ export function readId(value: unknown, field: string): IdResult {
   return value === undefined ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
 }
 
-/** Reads a room name or uid from its slot of the scanned frame, as {@link readId} does. */
-function readIdSlot(b: Uint8Array, slot: number, field: string): IdResult {
+/** Why an id slot was refused: made only for a refused frame. */
+class IdProblem {
+  readonly detail: string;
+  constructor(detail: string) {
+    this.detail = detail;
+  }
+}
+
+/**
+ * True when bytes start..end are exactly `known` and it is ASCII (for other text, bytes and
+ * UTF-16 code units do not compare one to one: false, and the slot is decoded).
+ */
+function isKnownText(b: Uint8Array, start: number, end: number, known: string): boolean {
+  if (end - start !== known.length) return false;
+  for (let i = 0; i < known.length; i++) {
+    const c = known.charCodeAt(i);
+    if (c >= 0x80 || b[start + i] !== c) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads a room name or uid from its slot of the scanned frame, as {@link readId} does. When the
+ * slot holds exactly `known` (the sender's own room, uid or peer, already checked when it joined),
+ * that string is the answer: a relayed frame makes no new strings for its ids.
+ */
+function readIdSlot(b: Uint8Array, slot: number, field: string, known: string | undefined): string | IdProblem {
   const kind = slots[slot * 4];
   const start = slots[slot * 4 + 1]!;
   const end = slots[slot * 4 + 2]!;
-  if (kind === VALUE_STRING) return checkId(stringAt(b, start, end, slots[slot * 4 + 3] === 1), true, field);
-  if (kind === VALUE_NUMBER && Number.isFinite(Number(utf8(b, start, end)))) {
-    return checkId(String(Number(utf8(b, start, end))), false, field);
+  if (kind === VALUE_STRING && known !== undefined && slots[slot * 4 + 3] === 0 && isKnownText(b, start, end, known)) {
+    return known;
   }
-  return kind === 0 ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
+  const read =
+    kind === VALUE_STRING
+      ? checkId(stringAt(b, start, end, slots[slot * 4 + 3] === 1), true, field)
+      : kind === VALUE_NUMBER && Number.isFinite(Number(utf8(b, start, end)))
+        ? checkId(String(Number(utf8(b, start, end))), false, field)
+        : kind === 0
+          ? `"${field}" is missing.`
+          : `"${field}" must be a string (or a number).`;
+  return typeof read === 'string' ? new IdProblem(read) : read.id;
+}
+
+/** True when every id of the frame was a string, so the frame can be forwarded as it is. */
+function idsVerbatim(withRemoteUid: boolean): boolean {
+  return (
+    slots[ROOM_ID * 4] === VALUE_STRING &&
+    slots[UID * 4] === VALUE_STRING &&
+    (!withRemoteUid || slots[REMOTE_UID * 4] === VALUE_STRING)
+  );
 }
 
 /** An optional string member of at most `max` characters: undefined, the string, or the problem. */
@@ -233,12 +274,30 @@ export function decodeClientMessage(
 }
 
 /**
+ * The ids a connection is expected to send (its seat and its peer's uid), whose strings the
+ * decoder hands back instead of making new ones when a frame's bytes match them.
+ */
+export interface KnownIds {
+  readonly roomId: string;
+  readonly uid: string;
+}
+
+/**
  * Decodes one frame as it came off the WebSocket: its payload bytes (valid UTF-8 for a text
  * frame: the WebSocket layer checks it) and whether it was binary. Every byte is checked as
- * `JSON.parse` would check it, but only the short identity fields become strings: the relayed
- * `msg` is read from the bytes only if someone asks for it.
+ * `JSON.parse` would check it, but only the short identity fields become strings, and not even
+ * those when they are the `known` ones: the relayed `msg` is read from the bytes only if someone
+ * asks for it.
+ * @param known the sender's seat, if it has one
+ * @param knownRemoteUid the sender's peer's uid, if it has a peer
  */
-export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxBytes: number): DecodeResult {
+export function decodeClientFrame(
+  payload: Uint8Array,
+  isBinary: boolean,
+  maxBytes: number,
+  known?: KnownIds,
+  knownRemoteUid?: string,
+): DecodeResult {
   const b = payload;
   if (b.byteLength > maxBytes) {
     return fail('too-large', `The frame is ${b.byteLength} bytes; the limit is ${maxBytes}.`);
@@ -265,10 +324,10 @@ export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxByt
   }
   if (cmd === 'ping') return { ok: true, message: { cmd }, verbatim: true };
 
-  const roomId = readIdSlot(b, ROOM_ID, 'roomId');
-  if (typeof roomId === 'string') return fail('bad-message', roomId, cmd);
-  const uid = readIdSlot(b, UID, 'uid');
-  if (typeof uid === 'string') return fail('bad-message', uid, cmd);
+  const roomId = readIdSlot(b, ROOM_ID, 'roomId', known?.roomId);
+  if (typeof roomId !== 'string') return fail('bad-message', roomId.detail, cmd);
+  const uid = readIdSlot(b, UID, 'uid', known?.uid);
+  if (typeof uid !== 'string') return fail('bad-message', uid.detail, cmd);
 
   if (cmd === 'join') {
     const resume = optionalString(b, RESUME, 'resume', MAX_RESUME_LENGTH);
@@ -279,24 +338,24 @@ export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxByt
       ok: true,
       message: {
         cmd,
-        roomId: roomId.id,
-        uid: uid.id,
+        roomId,
+        uid,
         resume: resume.value,
         ...(token.value !== undefined && { token: token.value }),
       },
-      verbatim: roomId.verbatim && uid.verbatim,
+      verbatim: idsVerbatim(false),
     };
   }
   if (cmd === 'leave' || cmd === 'ice-servers') {
     return {
       ok: true,
-      message: { cmd, roomId: roomId.id, uid: uid.id },
-      verbatim: roomId.verbatim && uid.verbatim,
+      message: { cmd, roomId, uid },
+      verbatim: idsVerbatim(false),
     };
   }
 
-  const remoteUid = readIdSlot(b, REMOTE_UID, 'remoteUid');
-  if (typeof remoteUid === 'string') return fail('bad-message', remoteUid, cmd);
+  const remoteUid = readIdSlot(b, REMOTE_UID, 'remoteUid', knownRemoteUid);
+  if (typeof remoteUid !== 'string') return fail('bad-message', remoteUid.detail, cmd);
   const msgKind = slots[MSG * 4];
   if (msgKind !== VALUE_STRING) {
     return fail('bad-message', msgKind === 0 ? '"msg" is missing.' : '"msg" must be a string.', cmd);
@@ -305,14 +364,14 @@ export function decodeClientFrame(payload: Uint8Array, isBinary: boolean, maxByt
     ok: true,
     message: new ScannedRelay(
       cmd,
-      roomId.id,
-      uid.id,
-      remoteUid.id,
+      roomId,
+      uid,
+      remoteUid,
       b,
       slots[MSG * 4 + 1]!,
       slots[MSG * 4 + 2]!,
       slots[MSG * 4 + 3] === 1,
     ),
-    verbatim: roomId.verbatim && uid.verbatim && remoteUid.verbatim,
+    verbatim: idsVerbatim(true),
   };
 }

@@ -67,9 +67,6 @@ function skipWhitespace(b: Uint8Array, i: number): number {
   return i;
 }
 
-/** A view of the bytes being scanned, for reading four at a time. */
-let words: DataView = new DataView(new ArrayBuffer(0));
-
 /**
  * True when none of the four bytes of `w` is a quote, a backslash or a control character (the
  * classic SWAR tests for a zero byte and for a byte below 0x20; a false alarm only sends the scan
@@ -86,7 +83,8 @@ function plainWord(w: number): boolean {
 function scanString(b: Uint8Array, i: number, n: number): number {
   escaped = false;
   for (;;) {
-    while (i + 4 <= n && plainWord(words.getUint32(i, true))) i += 4;
+    // Four bytes at a time, read one by one: a DataView per frame to read words would be garbage.
+    while (i + 4 <= n && plainWord(b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))) i += 4;
     let k = 0;
     while (i < n && STRING_STOP[b[i]!] === 0 && k < 4) {
       i++;
@@ -234,7 +232,6 @@ export function scanObject(
 ): number {
   slots.fill(0);
   const n = b.length;
-  words = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let i = skipWhitespace(b, 0);
   if (b[i] !== LBRACE) {
     if (i >= n) return SCAN_NOT_JSON;

@@ -265,7 +265,8 @@ export class Signaling implements HandlerContext {
       return undefined;
     }
 
-    const decoded = decodeClientFrame(data, isBinary, this.config.maxMessageBytes);
+    // The seat's and the peer's ids are passed so that a relayed frame's ids make no new strings.
+    const decoded = decodeClientFrame(data, isBinary, this.config.maxMessageBytes, conn.seat, conn.peer?.uid);
     if (!decoded.ok) {
       conn.sendError(decoded.code, decoded.detail, decoded.cmd);
       return undefined;

@@ -9,8 +9,13 @@ import { decodeClientFrame, type DecodeResult } from '../../src/protocol/index.t
 
 const LIMIT = 1 << 20;
 
-function decode(text: string): DecodeResult {
-  return decodeClientFrame(Buffer.from(text, 'utf8'), false, LIMIT);
+/** The ids a seated sender is expected to use, as the server passes them. */
+const KNOWN = { roomId: 'room-1', uid: 'a' };
+
+function decode(text: string, known = false): DecodeResult {
+  return known
+    ? decodeClientFrame(Buffer.from(text, 'utf8'), false, LIMIT, KNOWN, 'b')
+    : decodeClientFrame(Buffer.from(text, 'utf8'), false, LIMIT);
 }
 
 function parses(text: string): boolean {
@@ -23,8 +28,8 @@ function parses(text: string): boolean {
 }
 
 /** What JSON.parse makes of the frame, in the decoder's terms (bad-json or not). */
-function checkAgainstJsonParse(text: string): void {
-  const result = decode(text);
+function checkAgainstJsonParse(text: string, known = false): void {
+  const result = decode(text, known);
   const valid = parses(text);
   const badJson = !result.ok && result.code === 'bad-json';
   assert.equal(badJson, !valid || !isObject(text), `bad-json mismatch for ${JSON.stringify(text)}`);
@@ -34,6 +39,9 @@ function checkAgainstJsonParse(text: string): void {
     const message = result.message;
     if (typeof value['roomId'] === 'string' && 'roomId' in message) assert.equal(message.roomId, value['roomId'], text);
     if (typeof value['uid'] === 'string' && 'uid' in message) assert.equal(message.uid, value['uid'], text);
+    if (typeof value['remoteUid'] === 'string' && 'remoteUid' in message) {
+      assert.equal(message.remoteUid, value['remoteUid'], text);
+    }
     if ('msg' in result.message) assert.equal(result.message.msg, value['msg'], text);
   }
 }
@@ -132,7 +140,31 @@ describe('the decoder reads frames as JSON.parse does', () => {
       }
       // A cut can split a surrogate pair; a WebSocket text frame is valid UTF-8, so compare what
       // would go over the wire.
-      checkAgainstJsonParse(Buffer.from(text, 'utf8').toString('utf8'));
+      // Every other frame as from a seated sender: the ids it is known by are taken from the seat
+      // only when the bytes are exactly those ids.
+      checkAgainstJsonParse(Buffer.from(text, 'utf8').toString('utf8'), k % 2 === 1);
     }
+  });
+
+  it("takes a seated sender's ids from its seat only when the bytes are those ids", () => {
+    const frame = (uid: string): string =>
+      `{"cmd":"candidate","roomId":"room-1","uid":${JSON.stringify(uid)},"remoteUid":"b","msg":"{}"}`;
+    const seated = (text: string, known: { roomId: string; uid: string }): DecodeResult =>
+      decodeClientFrame(Buffer.from(text, 'utf8'), false, LIMIT, known, 'b');
+    const uidOf = (result: DecodeResult): string | undefined =>
+      result.ok && 'uid' in result.message ? result.message.uid : undefined;
+    // The UTF-8 bytes of "é" are C3 A9, the code units of "Ã©": a byte-to-code-unit match is not a match.
+    assert.equal(uidOf(seated(frame('é'), { roomId: 'room-1', uid: 'Ã©' })), 'é');
+    assert.equal(uidOf(seated(frame('Ã©'), { roomId: 'room-1', uid: 'é' })), 'Ã©');
+    // An escaped spelling of the same id reads as the id, and the frame still goes on verbatim.
+    const escaped = seated('{"cmd":"candidate","roomId":"room-1","uid":"\\u0061","remoteUid":"b","msg":"{}"}', KNOWN);
+    assert.equal(uidOf(escaped), 'a');
+    assert.equal(escaped.ok && escaped.verbatim, true);
+    // Another id is still checked as any id is: control characters are refused.
+    const control = seated(frame('a\u0001'), KNOWN);
+    assert.equal(!control.ok && control.code, 'bad-message');
+    // A number id is turned into its string and the frame is re-serialised, seat or not.
+    const numeric = seated('{"cmd":"candidate","roomId":"room-1","uid":"a","remoteUid":7,"msg":"{}"}', KNOWN);
+    assert.equal(numeric.ok && numeric.verbatim, false);
   });
 });

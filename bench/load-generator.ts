@@ -3,93 +3,20 @@
  * driven over IPC one scenario at a time. Client i is member `i % 2 === 0 ? 'a' : 'b'` of room
  * `r${i >> 1}`. Every wait is bounded; when the parent goes away, it closes everything and exits.
  */
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { maskedFrame, readTimestamp, relayPayload, stampedFrame, timestampOffset, type RelayKind } from './frames.ts';
+import { cpuMark, cpuSince } from './cpu-share.ts';
+import type {
+  CloseResult,
+  ConnectResult,
+  JoinResult,
+  LatencyResult,
+  LoadReply,
+  LoadRequest,
+  ThroughputResult,
+  VerifyResult,
+} from './load-protocol.ts';
 import { RawClient } from './raw-client.ts';
-
-export type LoadRequest =
-  | {
-      op: 'connect';
-      port: number;
-      path: string;
-      count: number;
-      concurrency: number;
-      timeoutMs: number;
-      /** Connections per source address (127.0.N.1, .2, ...): one address has ~28,000 ports. */
-      perSourceAddress: number;
-      /** N of the source addresses: each load generator of a run has its own, so none runs out of ports. */
-      sourceNet: number;
-    }
-  | { op: 'join'; rooms: number; window: number; timeoutMs: number }
-  | { op: 'verify'; timeoutMs: number }
-  | { op: 'throughput'; rooms: number; window: number; warmupMs: number; measureMs: number; serverPid: number }
-  | { op: 'latency'; rooms: number; rate: number; warmupMs: number; measureMs: number; serverPid: number }
-  | { op: 'close'; timeoutMs: number };
-
-export interface ConnectResult {
-  opened: number;
-  failed: number;
-  seconds: number;
-  firstError?: string;
-}
-export interface JoinResult {
-  joined: number;
-  failed: number;
-  seconds: number;
-  roomsPerSecond: number;
-  firstError?: string;
-}
-export interface VerifyResult {
-  ok: boolean;
-  detail: string;
-}
-export interface CpuShare {
-  /** Share of one core used by the server process during the window, 0..1. */
-  server: number;
-  /** Share of one core used by this load generator during the window, 0..1. */
-  load: number;
-  /** Share of core 0 (the server's) used by other processes: noise from other work. */
-  otherOnServerCore: number;
-  /** Share of core 1 (the load generator's) used by other processes. */
-  otherOnLoadCore: number;
-}
-export interface ThroughputResult {
-  messages: number;
-  seconds: number;
-  messagesPerSecond: number;
-  megabytesPerSecond: number;
-  cpu: CpuShare;
-  errors: number;
-}
-export interface LatencyResult {
-  sent: number;
-  received: number;
-  samples: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  achievedRate: number;
-  /**
-   * How late the load generator itself wrote messages (write time minus due time), p99 and max,
-   * and its own event loop's longest delay: latency the server did not cause.
-   */
-  sendLagP99Ms: number;
-  sendLagMaxMs: number;
-  loopP99Ms: number;
-  loopMaxMs: number;
-  /** Seconds over which `sent` went out (the CPU shares are over the same window). */
-  seconds: number;
-  cpu: CpuShare;
-  errors: number;
-}
-export interface CloseResult {
-  closed: number;
-  destroyed: number;
-}
-
-export type LoadReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 type PhaseListener = (client: number, prefix: Buffer, length: number, payloadLength: number) => void;
 
@@ -114,60 +41,7 @@ function client(index: number): RawClient {
 
 // ---- CPU accounting ------------------------------------------------------------------------
 
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system) used so far by a process, from /proc. */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** Busy seconds of cores 0 and 1 so far (everything but idle and iowait), from /proc/stat. */
-function coreBusySeconds(): [number, number] {
-  const busy: [number, number] = [0, 0];
-  for (const line of readFileSync('/proc/stat', 'latin1').split('\n')) {
-    const match = /^cpu([01]) (.*)$/.exec(line);
-    if (!match) continue;
-    const ticks = match[2]!.trim().split(/\s+/).map(Number);
-    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
-    busy[Number(match[1]) as 0 | 1] = (total - ticks[3]! - ticks[4]!) / CLOCK_TICKS;
-  }
-  return busy;
-}
-
-interface CpuMark {
-  wall: number;
-  server: number;
-  load: NodeJS.CpuUsage;
-  cores: [number, number];
-}
-function cpuMark(serverPid: number): CpuMark {
-  return {
-    wall: performance.now(),
-    server: processCpuSeconds(serverPid),
-    load: process.cpuUsage(),
-    cores: coreBusySeconds(),
-  };
-}
-function cpuSince(mark: CpuMark, serverPid: number): CpuShare {
-  const seconds = (performance.now() - mark.wall) / 1000;
-  const usage = process.cpuUsage(mark.load);
-  const server = (processCpuSeconds(serverPid) - mark.server) / seconds;
-  const load = (usage.user + usage.system) / 1e6 / seconds;
-  const cores = coreBusySeconds();
-  const core0 = (cores[0] - mark.cores[0]) / seconds;
-  const core1 = (cores[1] - mark.cores[1]) / seconds;
-  return {
-    server,
-    load,
-    otherOnServerCore: Math.max(0, core0 - server),
-    otherOnLoadCore: Math.max(0, core1 - load),
-  };
-}
-
 // ---- connect -------------------------------------------------------------------------------
-
 async function connectAll(req: Extract<LoadRequest, { op: 'connect' }>): Promise<ConnectResult> {
   const started = performance.now();
   const deadline = started + req.timeoutMs;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { LoadReply, LoadRequest } from './load-generator.ts';
+import type { LoadReply, LoadRequest } from './load-protocol.ts';
 import type { Memory, ServerWindow, Target } from './signaling-table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

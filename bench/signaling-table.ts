@@ -10,7 +10,7 @@ import type {
   LatencyResult,
   ThroughputResult,
   VerifyResult,
-} from './load-generator.ts';
+} from './load-protocol.ts';
 
 export type Mode = 'batched' | 'browser-like';
 export type Target = 'zerortc' | 'baseline';

@@ -13,14 +13,16 @@
  *   npm run bench -- --json out.json   # also write every figure as JSON
  *   npm run bench -- --zerortc-args="--heartbeat-seconds 60"   # extra ZeroRTC flags
  *   npm run bench -- --profile DIR     # both servers run with --cpu-prof, profiles go to DIR
+ *   npm run bench -- --windows 5       # alternated windows per scenario, server and round
  *
- * Each server runs alone on core 0 (`taskset -c 0`): ZeroRTC as its built dist/server/main.js
- * with the node flags of src/server/node-flags.ts, as `npm start` runs it
- * (--max-conns-per-ip 0 --rate-limit 0 --log-level warn), the baseline as bench/baseline-relay.ts
- * compiled to dist/bench/. The load generator (bench/load-generator.ts) runs on core 1 and
- * reports, beside each throughput figure, how busy both cores were, so that one can see the
- * server, not the load, was the limit. All traffic goes to 127.0.0.1; every child is stopped by
- * its PID at the end, on failure and on Ctrl-C, and a watchdog bounds the whole run.
+ * Both servers run on core 0 (`taskset -c 0`), up at the same time, and take turns: ZeroRTC as
+ * its built dist/server/main.js with the node flags of src/server/node-flags.ts, as `npm start`
+ * runs it (--max-conns-per-ip 0 --rate-limit 0 --log-level warn), the baseline as
+ * bench/baseline-relay.ts compiled to dist/bench/. Each has its own load generator
+ * (bench/load-generator.ts) on core 1, which reports, beside each throughput figure, how busy both
+ * cores were, so that one can see the server, not the load, was the limit. All traffic goes to
+ * 127.0.0.1; every child is stopped by its PID at the end, on failure and on Ctrl-C, and a
+ * watchdog bounds the whole run.
  *
  * See bench/README.md and docs/benchmarks.md for the method.
  */
@@ -28,7 +30,6 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import type {
   CloseResult,
@@ -37,14 +38,14 @@ import type {
   LatencyResult,
   ThroughputResult,
   VerifyResult,
-} from './load-generator.ts';
+} from './load-protocol.ts';
+import { flags, PLAN, type Settings } from './signaling-settings.ts';
 import { killAllNow, LoadGenerator, ServerUnderTest, sleep, type ServerOptions } from './signaling-processes.ts';
 import {
   loadVerdict,
   pct,
   table,
   type Memory,
-  type Mode,
   type RoundResult,
   type ServerWindow,
   type Target,
@@ -55,106 +56,6 @@ import { nodeFlags } from '../src/server/node-flags.ts';
 const NODE_FLAGS = nodeFlags(1);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'browser-like': { type: 'boolean', default: false },
-    batched: { type: 'boolean', default: false },
-    connections: { type: 'string' },
-    'no-build': { type: 'boolean', default: false },
-    profile: { type: 'string' },
-    'zerortc-args': { type: 'string' },
-    'node-flags': { type: 'string' },
-    'baseline-node-flags': { type: 'string' },
-    nice: { type: 'string' },
-    rounds: { type: 'string' },
-    windows: { type: 'string' },
-    json: { type: 'string' },
-    'server-log': { type: 'string' },
-  },
-});
-
-/**
- * `batched`: the original scenario (10,000 connections, 100 rooms relaying, 8 messages in flight
- * per member, so the server reads about 15 frames per read). `browser-like`: every connection
- * active (2,000 in 1,000 rooms by default), one message in flight per member, so every write of
- * the load generator is one frame and every read of the server holds one frame, as with browsers.
- */
-
-interface Settings {
-  mode: Mode;
-  connections: number;
-  rounds: number;
-  /** Throughput and latency windows per server per round, alternated between the servers. */
-  windows: number;
-  joinWindow: number;
-  latencyRooms: number;
-  latencyRate: number;
-  latencyWarmupMs: number;
-  latencyMeasureMs: number;
-  throughputRooms: number;
-  throughputWindow: number;
-  throughputWarmupMs: number;
-  throughputMeasureMs: number;
-  /** Memory per connection read without a forced collection (browser-like) or after one. */
-  forcedGcOnly: boolean;
-}
-
-function settingsFor(mode: Mode): Settings {
-  const quick = flags.quick;
-  const base =
-    mode === 'batched'
-      ? {
-          connections: quick ? 1000 : 10_000,
-          rounds: quick ? 1 : 2,
-          windows: 1,
-          latencyRooms: quick ? 100 : 250,
-          throughputRooms: quick ? 50 : 100,
-          throughputWindow: 8,
-          forcedGcOnly: true,
-        }
-      : {
-          connections: quick ? 1000 : 2000,
-          rounds: quick ? 1 : 3,
-          windows: quick ? 1 : 3,
-          latencyRooms: 0,
-          throughputRooms: 0,
-          throughputWindow: 1,
-          forcedGcOnly: false,
-        };
-  const settings: Settings = {
-    mode,
-    ...base,
-    joinWindow: 100,
-    latencyRate: 5000,
-    latencyWarmupMs: quick ? 300 : 1000,
-    // Browser-like rounds alternate three windows of each: shorter windows, more pairs.
-    latencyMeasureMs: quick ? 1000 : mode === 'browser-like' ? 4000 : 5000,
-    throughputWarmupMs: quick ? 300 : 1000,
-    throughputMeasureMs: quick ? 1000 : mode === 'browser-like' ? 3000 : 5000,
-  };
-  if (flags.connections !== undefined) {
-    const n = Number(flags.connections);
-    if (!Number.isInteger(n) || n < 2 || n % 2 !== 0) throw new Error('--connections must be an even number >= 2');
-    settings.connections = n;
-  }
-  if (flags.rounds !== undefined) settings.rounds = Math.max(1, Math.min(5, Number(flags.rounds) || 1));
-  if (flags.windows !== undefined) settings.windows = Math.max(1, Math.min(9, Number(flags.windows) || 1));
-  // Browser-like: every room relays, in both scenarios.
-  if (mode === 'browser-like') {
-    settings.latencyRooms = settings.connections / 2;
-    settings.throughputRooms = settings.connections / 2;
-  }
-  return settings;
-}
-
-const MODES: Mode[] =
-  flags['browser-like'] && !flags.batched
-    ? ['browser-like']
-    : flags.batched && !flags['browser-like']
-      ? ['batched']
-      : ['batched', 'browser-like'];
-const PLAN = MODES.map(settingsFor);
 /**
  * Per round and server: about 10 s a window on a quiet machine plus the time to open, join and
  * close the connections; on a busy one several times that.

@@ -51,11 +51,18 @@ export class Connection implements HeartbeatMember {
   missedPongs = 0;
   /** Set when the server itself ends the connection but the seat should be held (restart, heartbeat). */
   holdSeatOnClose = false;
-  lastRateLimitReply = Number.NEGATIVE_INFINITY;
+  /** When the last rate-limit reply went out (undefined, not a boxed -Infinity, until one did). */
+  lastRateLimitReply: number | undefined = undefined;
 
   /** True while a frame waits on the room store; later work queues behind it. */
   busy = false;
-  readonly backlog: Work[] = [];
+  /** Work that came while busy; made the first time it is needed (most connections never are). */
+  backlog: Work[] | undefined = undefined;
+
+  /** Queues work behind the frame that waits on the room store. */
+  defer(work: Work): void {
+    (this.backlog ??= []).push(work);
+  }
 
   constructor(
     id: string,

@@ -69,6 +69,7 @@ export class Signaling implements HandlerContext {
   readonly #hosts = new Map<string, string>();
   /** One function for every connection, not a closure each. */
   readonly #countError = (code: ErrorCode): void => this.metrics.countError(code);
+  readonly #onSocketError = (err: Error): void => this.log.debug({ err }, 'socket error');
 
   constructor(options: SignalingOptions) {
     this.config = options.config;
@@ -103,7 +104,7 @@ export class Signaling implements HandlerContext {
   /** Takes a newly upgraded WebSocket into service. */
   accept(ws: WebSocket, req: IncomingMessage): void {
     // An error listener first: a socket error must never become an uncaught exception.
-    ws.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    ws.on('error', this.#onSocketError);
 
     const ip = clientIp(req, this.config.trustProxy);
     const id = `${this.#nodeId}${(this.#nextId++).toString(36)}`;
@@ -133,7 +134,7 @@ export class Signaling implements HandlerContext {
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       // The usual case, nothing waiting: handle the frame at once, with no work item made for it.
-      if (conn.busy) conn.backlog.push({ kind: 'frame', data, isBinary });
+      if (conn.busy) conn.defer({ kind: 'frame', data, isBinary });
       else this.#runFrame(conn, data, isBinary);
     });
     ws.on('pong', () => {
@@ -198,7 +199,7 @@ export class Signaling implements HandlerContext {
 
   #enqueue(conn: Connection, work: Work): void {
     if (conn.busy) {
-      conn.backlog.push(work);
+      conn.defer(work);
       return;
     }
     this.#run(conn, work);
@@ -222,7 +223,7 @@ export class Signaling implements HandlerContext {
       .catch((err: unknown) => this.#storeFailed(conn, err, current))
       .finally(() => {
         conn.busy = false;
-        const next = conn.backlog.shift();
+        const next = conn.backlog?.shift();
         if (next) this.#run(conn, next);
       });
   }
@@ -243,7 +244,7 @@ export class Signaling implements HandlerContext {
         this.#wait(conn, pending, current);
         return;
       }
-      work = conn.backlog.shift();
+      work = conn.backlog?.shift();
     }
   }
 
@@ -256,7 +257,8 @@ export class Signaling implements HandlerContext {
     if (conn.bucket && !conn.bucket.take(this.#now())) {
       // One reply a second at most: a flood must not be answered by a flood. Every refused
       // frame is counted either way.
-      if (this.#now() - conn.lastRateLimitReply >= 1000) {
+      const last = conn.lastRateLimitReply;
+      if (last === undefined || this.#now() - last >= 1000) {
         conn.lastRateLimitReply = this.#now();
         conn.sendError('rate-limited', `The limit is ${this.config.rateLimit} messages a second.`);
       } else {

@@ -167,7 +167,12 @@ export function createCore(config: Config, deps: CoreDeps): ZeroRtcCore {
       socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => hub.accept(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // The WebSocket has its own error listener on the socket now; a second one for the life of
+      // the connection would turn the socket's one listener into an array of two.
+      socket.off('error', destroySocket);
+      hub.accept(ws, req);
+    });
   }
 
   return {

@@ -1,0 +1,140 @@
+/**
+ * The call page's layout as a person sees it, on a phone (390x844, and 844x390 in the lobby) and a
+ * laptop (1280x800): the buttons of the control bar, the Download report button and the state line
+ * are inside the window and nothing lies over them (`document.elementFromPoint` at each one's centre
+ * and four points around it hits it), also after scrolling each one into view the way a browser does when the focus moves
+ * there (`block: 'nearest'`); the self view is in view and off the control bar, with the connection
+ * and devices panels open; after hanging up, the state line and the report button show without
+ * scrolling, wherever the person had scrolled to in the call.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { buildPage, joinRoom, launchChromium, openPage, tempDir, waitForState } from '../helpers/browser.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+const PHONE = { width: 390, height: 844 };
+const PHONE_LANDSCAPE = { width: 844, height: 390 };
+const LAPTOP = { width: 1280, height: 800 };
+const BAR = ['#micBtn', '#camBtn', '#screenBtn', '#copyLinkBtn', '#leaveBtn'];
+
+/**
+ * What is wrong with each of `selectors` where a person looks for it: hidden, outside the window,
+ * or under another element. With `scroll`, each is first scrolled into view as focus does it.
+ */
+function problems(page: Page, selectors: string[], scroll: boolean): Promise<string[]> {
+  return page.evaluate(
+    ({ selectors, scroll }) => {
+      const found: string[] = [];
+      for (const selector of selectors) {
+        const el = document.querySelector<HTMLElement>(selector);
+        if (!el || el.offsetParent === null) {
+          found.push(`${selector} is not shown`);
+          continue;
+        }
+        if (scroll) el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+        const r = el.getBoundingClientRect();
+        // A pixel of slack: layout in fractions of a pixel puts an edge at 844.2 of 844.
+        if (r.top < -1 || r.left < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1) {
+          found.push(
+            `${selector} is outside the window: ${Math.round(r.top)}..${Math.round(r.bottom)} of ${innerHeight}`,
+          );
+          continue;
+        }
+        // The centre, and four points around it (a bar over half a button hides it too).
+        const points = [
+          [0.5, 0.5],
+          [0.25, 0.25],
+          [0.75, 0.25],
+          [0.25, 0.75],
+          [0.75, 0.75],
+        ].map(([x = 0, y = 0]) => document.elementFromPoint(r.left + r.width * x, r.top + r.height * y));
+        const hit = points.find((point) => !point || !el.contains(point));
+        if (hit !== undefined) {
+          // The element a person would name: the nearest one with an id, or the region it is in.
+          // (No helper function in here: tsx's __name() would not exist in the page.)
+          const over = hit?.closest('[id], nav, section, aside, main') ?? hit;
+          found.push(`${selector} is covered by ${over ? over.id || over.tagName.toLowerCase() : 'nothing'}`);
+        }
+      }
+      return found;
+    },
+    { selectors, scroll },
+  );
+}
+
+/** Where the self view is wrong: outside the window at the top of the page, or over the control bar. */
+function selfViewProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    window.scrollTo(0, 0);
+    const self = document.querySelector('.local')?.getBoundingClientRect();
+    const bar = document.querySelector('.controls')?.getBoundingClientRect();
+    if (!self || !bar || self.width === 0) return ['the self view is not shown'];
+    const found: string[] = [];
+    if (self.top < 0 || self.bottom > innerHeight) {
+      found.push(`the self view is outside the window: ${Math.round(self.top)}..${Math.round(self.bottom)}`);
+    }
+    const overlapX = Math.min(self.right, bar.right) - Math.max(self.left, bar.left);
+    const overlapY = Math.min(self.bottom, bar.bottom) - Math.max(self.top, bar.top);
+    if (overlapX > 0 && overlapY > 0) found.push(`the self view covers the control bar (${overlapX}x${overlapY} px)`);
+    return found;
+  });
+}
+
+describe('layout of the call page', () => {
+  const tmp = tempDir('zerortc-layout-');
+  let server: TestServer;
+  let browser: Browser;
+  let rooms = 0;
+
+  before(async () => {
+    const webRoot = await buildPage(join(tmp.path, 'web'));
+    server = await startServer({ logLevel: 'warn' }, { webRoot });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    tmp.dispose();
+  });
+
+  it('keeps the join button, the state line and the control bar uncovered in the lobby', async () => {
+    for (const viewport of [PHONE, PHONE_LANDSCAPE, LAPTOP]) {
+      const page = await openPage(browser, server.httpUrl, viewport);
+      const size = `${viewport.width}x${viewport.height}`;
+      assert.deepEqual(await problems(page, BAR, false), [], `${size}, lobby, as the page opens`);
+      assert.deepEqual(await problems(page, ['#joinBtn', '#callStatus'], true), [], `${size}, lobby, scrolled to`);
+      await page.context().close();
+    }
+  });
+
+  for (const viewport of [PHONE, LAPTOP]) {
+    const size = `${viewport.width}x${viewport.height}`;
+    it(`keeps the controls in view and uncovered during and after a call at ${size}`, async () => {
+      const room = `layout-${++rooms}`;
+      const a = await openPage(browser, server.httpUrl, viewport);
+      const b = await openPage(browser, server.httpUrl, viewport);
+      await joinRoom(a, room);
+      await waitForState(a, 'waiting');
+      await joinRoom(b, room);
+      await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+      // The side column at its longest: both panels open, their rows drawn.
+      await a.click('#statsPanel summary');
+      await a.click('#devicesPanel summary');
+      await a.locator('#stats dt').first().waitFor();
+      assert.deepEqual(await selfViewProblems(a), [], `${size}, in a call`);
+      assert.deepEqual(await problems(a, BAR, false), [], `${size}, in a call, control bar`);
+      assert.deepEqual(await problems(a, ['#callStatus', '#reportBtn'], true), [], `${size}, in a call, scrolled to`);
+      // Hang up from further down the page, where the chat is.
+      await a.focus('#chatInput');
+      await a.click('#leaveBtn');
+      await waitForState(a, 'left');
+      await a.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+      assert.deepEqual(await problems(a, ['#callStatus', '#reportBtn'], false), [], `${size}, after the call`);
+      assert.deepEqual(await problems(a, [...BAR, '#reportBtn'], true), [], `${size}, after the call, scrolled to`);
+      await Promise.all([a.context().close(), b.context().close()]);
+    });
+  }
+});

@@ -1,11 +1,12 @@
 /**
  * The call page's layout as a person sees it, on a phone (390x844, and 844x390 in the lobby) and a
  * laptop (1280x800): the buttons of the control bar, the Download report button and the state line
- * are inside the window and nothing lies over them (`document.elementFromPoint` at each one's centre
- * and four points around it hits it), also after scrolling each one into view the way a browser does when the focus moves
- * there (`block: 'nearest'`); the self view is in view and off the control bar, with the connection
- * and devices panels open; after hanging up, the state line and the report button show without
- * scrolling, wherever the person had scrolled to in the call.
+ * are inside the window and nothing lies over them (`document.elementFromPoint` at each one's
+ * centre and four points around it hits it), also after scrolling each one into view the way a
+ * browser does when the focus moves there (`block: 'nearest'`); the self view is in view and off
+ * the control bar, with the connection and devices panels open; on the laptop the state line stays
+ * in view with the side column scrolled down; after hanging up, the state line and the report
+ * button show without scrolling, wherever the person had scrolled to in the call.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -127,6 +128,11 @@ describe('layout of the call page', () => {
       assert.deepEqual(await selfViewProblems(a), [], `${size}, in a call`);
       assert.deepEqual(await problems(a, BAR, false), [], `${size}, in a call, control bar`);
       assert.deepEqual(await problems(a, ['#callStatus', '#reportBtn'], true), [], `${size}, in a call, scrolled to`);
+      if (viewport === LAPTOP) {
+        // With the side column scrolled down to the devices, the state line still shows.
+        await a.focus('#camSelect');
+        assert.deepEqual(await problems(a, ['#callStatus'], false), [], `${size}, in a call, side column scrolled`);
+      }
       // Hang up from further down the page, where the chat is.
       await a.focus('#chatInput');
       await a.click('#leaveBtn');

@@ -3,10 +3,11 @@
  * laptop (1280x800): the buttons of the control bar, the Download report button and the state line
  * are inside the window and nothing lies over them (`document.elementFromPoint` at each one's
  * centre and four points around it hits it), also after scrolling each one into view the way a
- * browser does when the focus moves there (`block: 'nearest'`); the self view is in view and off
- * the control bar, with the connection and devices panels open; on the laptop the state line stays
- * in view with the side column scrolled down; after hanging up, the state line and the report
- * button show without scrolling, wherever the person had scrolled to in the call.
+ * browser does when the focus moves there (`block: 'nearest'`); in a call with the connection and
+ * devices panels open, the self view is in view and off the control bar and no card of the side
+ * column is squeezed; on the laptop the state line stays in view with the side column scrolled
+ * down; after hanging up on the phone, the state line and the report button show without
+ * scrolling, wherever the person had scrolled to in the call.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -83,11 +84,19 @@ function selfViewProblems(page: Page): Promise<string[]> {
   });
 }
 
+/** The cards of the side column (and the chat log) whose content does not fit them: squeezed. */
+function cutCards(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.side > *, #chatLog')]
+      .filter((card) => card.offsetParent !== null && card.scrollHeight > card.clientHeight + 1)
+      .map((card) => `#${card.id} shows ${card.clientHeight} of ${card.scrollHeight} px`),
+  );
+}
+
 describe('layout of the call page', () => {
   const tmp = tempDir('zerortc-layout-');
   let server: TestServer;
   let browser: Browser;
-  let rooms = 0;
 
   before(async () => {
     const webRoot = await buildPage(join(tmp.path, 'web'));
@@ -111,21 +120,28 @@ describe('layout of the call page', () => {
     }
   });
 
-  for (const viewport of [PHONE, LAPTOP]) {
-    const size = `${viewport.width}x${viewport.height}`;
-    it(`keeps the controls in view and uncovered during and after a call at ${size}`, async () => {
-      const room = `layout-${++rooms}`;
-      const a = await openPage(browser, server.httpUrl, viewport);
-      const b = await openPage(browser, server.httpUrl, viewport);
-      await joinRoom(a, room);
-      await waitForState(a, 'waiting');
-      await joinRoom(b, room);
-      await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
-      // The side column at its longest: both panels open, their rows drawn.
-      await a.click('#statsPanel summary');
-      await a.click('#devicesPanel summary');
-      await a.locator('#stats dt').first().waitFor();
+  it('keeps the controls in view and uncovered during and after a call, on a laptop and a phone', async () => {
+    // One call, the window resized (what the layout answers to), rather than a call per size.
+    const a = await openPage(browser, server.httpUrl, LAPTOP);
+    const b = await openPage(browser, server.httpUrl, LAPTOP);
+    await joinRoom(a, 'layout');
+    await waitForState(a, 'waiting');
+    await joinRoom(b, 'layout');
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    // The side column at its longest: two chat lines, both panels open, their rows drawn.
+    for (const line of ['Hi, can you hear me?', 'And see me?']) {
+      await b.fill('#chatInput', line);
+      await b.press('#chatInput', 'Enter');
+    }
+    await a.locator('#chatLog li:nth-child(2)').waitFor();
+    await a.click('#statsPanel summary');
+    await a.click('#devicesPanel summary');
+    await a.locator('#stats dt').first().waitFor();
+    for (const viewport of [LAPTOP, PHONE]) {
+      const size = `${viewport.width}x${viewport.height}`;
+      await a.setViewportSize(viewport);
       assert.deepEqual(await selfViewProblems(a), [], `${size}, in a call`);
+      assert.deepEqual(await cutCards(a), [], `${size}, in a call, side column`);
       assert.deepEqual(await problems(a, BAR, false), [], `${size}, in a call, control bar`);
       assert.deepEqual(await problems(a, ['#callStatus', '#reportBtn'], true), [], `${size}, in a call, scrolled to`);
       if (viewport === LAPTOP) {
@@ -133,14 +149,14 @@ describe('layout of the call page', () => {
         await a.focus('#camSelect');
         assert.deepEqual(await problems(a, ['#callStatus'], false), [], `${size}, in a call, side column scrolled`);
       }
-      // Hang up from further down the page, where the chat is.
-      await a.focus('#chatInput');
-      await a.click('#leaveBtn');
-      await waitForState(a, 'left');
-      await a.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-      assert.deepEqual(await problems(a, ['#callStatus', '#reportBtn'], false), [], `${size}, after the call`);
-      assert.deepEqual(await problems(a, [...BAR, '#reportBtn'], true), [], `${size}, after the call, scrolled to`);
-      await Promise.all([a.context().close(), b.context().close()]);
-    });
-  }
+    }
+    // On the phone, hang up from further down the page, where the chat is.
+    await a.focus('#chatInput');
+    await a.click('#leaveBtn');
+    await waitForState(a, 'left');
+    await a.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    assert.deepEqual(await problems(a, ['#callStatus', '#reportBtn'], false), [], '390x844, after the call');
+    assert.deepEqual(await problems(a, [...BAR, '#reportBtn'], true), [], '390x844, after the call, scrolled to');
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
 });

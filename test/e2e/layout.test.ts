@@ -10,11 +10,9 @@
  * scrolling, wherever the person had scrolled to in the call.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { buildPage, joinRoom, launchChromium, openPage, tempDir, waitForState } from '../helpers/browser.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { joinRoom, pageTestSetup, waitForState } from '../helpers/browser.ts';
 
 const PHONE = { width: 390, height: 844 };
 const PHONE_LANDSCAPE = { width: 844, height: 390 };
@@ -94,25 +92,11 @@ function cutCards(page: Page): Promise<string[]> {
 }
 
 describe('layout of the call page', () => {
-  const tmp = tempDir('zerortc-layout-');
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    const webRoot = await buildPage(join(tmp.path, 'web'));
-    server = await startServer({ logLevel: 'warn' }, { webRoot });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    tmp.dispose();
-  });
+  const setup = pageTestSetup('zerortc-layout-');
 
   it('keeps the join button, the state line and the control bar uncovered in the lobby', async () => {
     for (const viewport of [PHONE, PHONE_LANDSCAPE, LAPTOP]) {
-      const page = await openPage(browser, server.httpUrl, viewport);
+      const page = await setup.open(viewport);
       const size = `${viewport.width}x${viewport.height}`;
       assert.deepEqual(await problems(page, BAR, false), [], `${size}, lobby, as the page opens`);
       assert.deepEqual(await problems(page, ['#joinBtn', '#callStatus'], true), [], `${size}, lobby, scrolled to`);
@@ -122,8 +106,8 @@ describe('layout of the call page', () => {
 
   it('keeps the controls in view and uncovered during and after a call, on a laptop and a phone', async () => {
     // One call, the window resized (what the layout answers to), rather than a call per size.
-    const a = await openPage(browser, server.httpUrl, LAPTOP);
-    const b = await openPage(browser, server.httpUrl, LAPTOP);
+    const a = await setup.open(LAPTOP);
+    const b = await setup.open(LAPTOP);
     await joinRoom(a, 'layout');
     await waitForState(a, 'waiting');
     await joinRoom(b, 'layout');

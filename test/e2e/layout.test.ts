@@ -6,8 +6,8 @@
  * browser does when the focus moves there (`block: 'nearest'`); in a call with the connection and
  * devices panels open, the self view is in view and off the control bar and no card of the side
  * column is squeezed; on the laptop the state line stays in view with the side column scrolled
- * down; after hanging up on the phone, the state line and the report button show without
- * scrolling, wherever the person had scrolled to in the call.
+ * down; a screen the other person shares shows whole on the phone; after hanging up on the phone,
+ * the state line and the report button show without scrolling, wherever the person had scrolled to.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -91,6 +91,22 @@ function cutCards(page: Page): Promise<string[]> {
   );
 }
 
+/** How much of the remote picture the stage cuts off (object-fit cover), or '' when all shows. */
+function croppedRemote(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const video = document.getElementById('remoteVideo') as HTMLVideoElement;
+    const fit = getComputedStyle(video).objectFit;
+    const scaleX = video.clientWidth / video.videoWidth;
+    const scaleY = video.clientHeight / video.videoHeight;
+    const scale = fit === 'cover' ? Math.max(scaleX, scaleY) : Math.min(scaleX, scaleY);
+    const shown = Math.min(
+      video.clientWidth / (video.videoWidth * scale),
+      video.clientHeight / (video.videoHeight * scale),
+    );
+    return shown < 0.99 ? `only ${Math.round(shown * 100)} % of the picture shows (object-fit: ${fit})` : '';
+  });
+}
+
 describe('layout of the call page', () => {
   const setup = pageTestSetup('zerortc-layout-');
 
@@ -134,6 +150,11 @@ describe('layout of the call page', () => {
         assert.deepEqual(await problems(a, ['#callStatus'], false), [], `${size}, in a call, side column scrolled`);
       }
     }
+    // The other person shares a screen: the phone shows all of it, not its middle.
+    await b.click('#screenBtn');
+    await a.locator('#peerStatus[data-screen="on"]').waitFor();
+    await a.waitForFunction(() => (document.getElementById('remoteVideo') as HTMLVideoElement).videoWidth > 0);
+    assert.equal(await croppedRemote(a), '', '390x844, the other person sharing a screen');
     // On the phone, hang up from further down the page, where the chat is.
     await a.focus('#chatInput');
     await a.click('#leaveBtn');

@@ -274,8 +274,8 @@ export function decodeClientMessage(
 }
 
 /**
- * The ids a connection is expected to send (its seat and its peer's uid), whose strings the
- * decoder hands back instead of making new ones when a frame's bytes match them.
+ * The room and uid a seated connection is expected to send (its seat), whose strings the decoder
+ * hands back instead of making new ones when a frame's bytes match them.
  */
 export interface KnownIds {
   readonly roomId: string;

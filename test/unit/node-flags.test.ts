@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { cpusFrom, nodeFlags } from '../../src/server/node-flags.ts';
 
 describe('the node flags of the zerortc command', () => {
-  it('adds --single-threaded-gc on one CPU only, and always the smaller young generation', () => {
-    assert.deepEqual(nodeFlags(1), ['--max-semi-space-size=8', '--single-threaded-gc']);
-    assert.deepEqual(nodeFlags(2), ['--max-semi-space-size=8']);
-    assert.deepEqual(nodeFlags(64), ['--max-semi-space-size=8']);
+  it('adds --single-threaded-gc on one CPU only, and always the larger young generation', () => {
+    assert.deepEqual(nodeFlags(1), ['--max-semi-space-size=32', '--single-threaded-gc']);
+    assert.deepEqual(nodeFlags(2), ['--max-semi-space-size=32']);
+    assert.deepEqual(nodeFlags(64), ['--max-semi-space-size=32']);
   });
 
   it('counts the CPUs a process may use from its affinity and its cgroup v2 quota', () => {

@@ -48,8 +48,6 @@ export interface Settings {
   throughputMeasureMs: number;
   /** Memory per connection read without a forced collection (browser-like) or after one. */
   forcedGcOnly: boolean;
-  /** Memory read again this long after the joins, the server idle all along (0: not read). */
-  settleMs: number;
 }
 
 function settingsFor(mode: Mode): Settings {
@@ -64,7 +62,6 @@ function settingsFor(mode: Mode): Settings {
           throughputRooms: quick ? 50 : 100,
           throughputWindow: 8,
           forcedGcOnly: true,
-          settleMs: 0,
         }
       : {
           connections: quick ? 1000 : 2000,
@@ -74,7 +71,6 @@ function settingsFor(mode: Mode): Settings {
           throughputRooms: 0,
           throughputWindow: 1,
           forcedGcOnly: false,
-          settleMs: quick ? 0 : 20_000,
         };
   const settings: Settings = {
     mode,

@@ -47,8 +47,6 @@ export interface RoundResult {
   bytesPerIdleConnection: number;
   /** The same, read as the server is, with no collection forced in the round before the reading. */
   rawBytesPerIdleConnection: number;
-  /** The same, read again after a quiet spell (NaN when not read). */
-  settledBytesPerIdleConnection: number;
   /** The round's median latency window (by p99) and what the server saw during it. */
   latency: LatencyResult;
   latencyWindow: ServerWindow;
@@ -177,13 +175,6 @@ function rows(mode: Mode): Row[] {
       digits: 2,
       ...(browser && { target: { ratio: 1.3, atLeast: false } }),
     },
-    browser && {
-      name: '  20 s later, no GC forced',
-      unit: 'KB',
-      higherIsBetter: false,
-      value: (r) => r.settledBytesPerIdleConnection / 1024,
-      digits: 2,
-    },
     {
       name: browser ? '  after a forced GC' : 'memory per idle conn',
       unit: 'KB',
@@ -243,8 +234,6 @@ export function table(results: RoundResult[], mode: Mode): string {
   ];
   const lines: string[][] = [header];
   for (const row of rows(mode)) {
-    // A reading the run did not take (the settled memory of a --quick run) has no row.
-    if ([...ours, ...base].every((r) => Number.isNaN(row.value(r)))) continue;
     const pairs = pairRatios(row, ours, base);
     const ratio = medianOf(pairs);
     const isCpu = row.name.includes(' core: ');

@@ -103,9 +103,6 @@ interface Side {
   memoryIdle?: Memory;
   rawBase: number;
   rawIdle: number;
-  /** RSS `s.settleMs` after the joins, the server idle meanwhile (NaN when not read). */
-  rawSettled: number;
-  joinedAt: number;
   readonly throughputs: ThroughputResult[];
   readonly latencies: { latency: LatencyResult; window: ServerWindow }[];
 }
@@ -121,8 +118,6 @@ async function openSide(load: LoadGenerator, s: Settings, target: Target, index:
     load,
     rawBase: 0,
     rawIdle: 0,
-    rawSettled: Number.NaN,
-    joinedAt: 0,
     throughputs: [],
     latencies: [],
   };
@@ -157,7 +152,6 @@ async function openSide(load: LoadGenerator, s: Settings, target: Target, index:
   );
   log(`  ${tag}: ${side.join.joined} rooms joined, ${side.join.roomsPerSecond.toFixed(0)}/s`);
   if (side.join.failed > 0) throw new Error(`${side.join.failed} joins failed: ${side.join.firstError ?? 'no answer'}`);
-  side.joinedAt = Date.now();
   side.verify = await load.request<VerifyResult>({ op: 'verify', timeoutMs: 3000 }, 5000);
   if (!side.verify.ok) throw new Error(`relay check failed: ${side.verify.detail}`);
   await sleep(1000);
@@ -233,7 +227,6 @@ function resultOf(side: Side, s: Settings, index: number, close: CloseResult): R
     bytesPerOpenConnection: side.memoryOpen ? (side.memoryOpen.rss - side.memoryBase!.rss) / opened : Number.NaN,
     bytesPerIdleConnection: (side.memoryIdle!.rss - side.memoryBase!.rss) / opened,
     rawBytesPerIdleConnection: (side.rawIdle - side.rawBase) / opened,
-    settledBytesPerIdleConnection: (side.rawSettled - side.rawBase) / opened,
     latency: latency.latency,
     latencyWindow: latency.window,
     throughput: median(side.throughputs, (t) => t.messagesPerSecond),
@@ -259,14 +252,6 @@ async function round(
   try {
     sides.push(await openSide(loads[0], s, 'zerortc', index, 0));
     sides.push(await openSide(loads[1], s, 'baseline', index, 1));
-    // Memory once more after a quiet spell, as V8 leaves it by itself (its memory reducer shrinks
-    // the young generation that the burst of joins grew), both servers idle all along.
-    if (s.settleMs > 0) {
-      for (const side of sides) {
-        await sleep(side.joinedAt + s.settleMs - Date.now());
-        side.rawSettled = side.server.rawRss();
-      }
-    }
     for (const scenario of [measureThroughput, measureLatency]) {
       for (let w = 0; w < s.windows; w++) {
         const order = (w + index) % 2 === 0 ? sides : [...sides].reverse();

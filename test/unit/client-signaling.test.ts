@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ZeroRtcError } from '../../src/client/errors.ts';
-import { SignalingClient, type SignalingState } from '../../src/client/signaling-client.ts';
+import { SignalingClient } from '../../src/client/signaling-client.ts';
+import type { SignalingState } from '../../src/client/signaling-types.ts';
 import { FakeClock, socketFactory } from '../helpers/client-fakes.ts';
 
 const JOINED = {

@@ -40,14 +40,14 @@ export function tempDir(prefix: string): { path: string; dispose(): void } {
 export async function buildPage(outdir: string): Promise<string> {
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { app: 'src/web/main.ts' },
+    entryPoints: { app: 'src/web/main.ts', style: 'src/web/style.css' },
     bundle: true,
     format: 'esm',
     target: ['chrome100'],
     outdir,
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'style.css']) cpSync(`src/web/${file}`, join(outdir, file));
+  cpSync('src/web/index.html', join(outdir, 'index.html'));
   return outdir;
 }
 

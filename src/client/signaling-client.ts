@@ -205,12 +205,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#dropSocket(1000, 'leave');
-    if (this.#stale) {
-      // Left while renewing: the old socket may still hold the seat; a clean close gives it up.
-      this.#stale.onmessage = null;
-      this.#stale.close(1000, 'leave');
-      this.#stale = undefined;
-    }
+    // Left while renewing: the old socket may still hold the seat; a clean close gives it up.
+    this.#closeStale(1000, 'leave');
     this.#setState('closed');
   }
 
@@ -266,7 +262,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     if (message.cmd === 'joined') {
-      this.#closeStale();
+      // The seat moved to the new socket: the server has let the old one go (or never heard it).
+      this.#closeStale(4000, 'renewed');
       this.#resume = message.resume || this.#resume;
       this.#graceMs = message.graceSeconds * 1000;
       this.#attempt = 0;
@@ -296,13 +293,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.emit('message', message);
   }
 
-  /** The seat moved to the new socket: the server has let the old one go (or never heard it). */
-  #closeStale(): void {
+  /** Closes the socket `renew()` set aside, if any, and stops hearing it. */
+  #closeStale(code: number, reason: string): void {
     const stale = this.#stale;
     this.#stale = undefined;
     if (!stale) return;
     stale.onmessage = null;
-    stale.close(4000, 'renewed');
+    stale.close(code, reason);
   }
 
   #dropSocket(code: number, reason: string): void {

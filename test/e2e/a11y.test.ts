@@ -5,12 +5,11 @@
  * state line is a live region; every button has a name in English and in Chinese.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
-import { buildPage, joinRoom, launchChromium, openPage, tempDir, waitForState } from '../helpers/browser.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import type { Page } from 'playwright-core';
+import { joinRoom, openPage, waitForState } from '../helpers/browser.ts';
+import { callPageSuite } from '../helpers/page-suite.ts';
 
 /** Serious and critical violations, as "rule: selector" lines. */
 async function audit(page: Page, what: string): Promise<void> {
@@ -32,30 +31,16 @@ async function buttonNames(page: Page): Promise<string[]> {
 }
 
 describe('accessibility of the call page', () => {
-  const tmp = tempDir('zerortc-a11y-');
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    const webRoot = await buildPage(join(tmp.path, 'web'));
-    server = await startServer({ logLevel: 'warn' }, { webRoot });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    tmp.dispose();
-  });
+  const suite = callPageSuite('zerortc-a11y-');
 
   it('has no serious or critical axe violation in any state or panel', async () => {
-    const a = await openPage(browser, server.httpUrl);
+    const a = await openPage(suite.browser, suite.server.httpUrl);
     await a.locator('#netCheck[data-verdict]').waitFor({ state: 'attached' });
     await audit(a, 'idle, pre-call check');
     await joinRoom(a, 'a11y-room');
     await waitForState(a, 'waiting');
     await audit(a, 'waiting');
-    const b = await openPage(browser, server.httpUrl);
+    const b = await openPage(suite.browser, suite.server.httpUrl);
     await joinRoom(b, 'a11y-room');
     await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
     await a.locator('#safetyCode[data-code]:not([data-code=""])').waitFor();
@@ -67,7 +52,7 @@ describe('accessibility of the call page', () => {
     await a.locator('#safetyVerified').waitFor();
     await audit(a, 'connected, safety code verified, connection and devices panels open');
     // A third person: the room is full.
-    const c = await openPage(browser, server.httpUrl);
+    const c = await openPage(suite.browser, suite.server.httpUrl);
     await joinRoom(c, 'a11y-room');
     await waitForState(c, 'error');
     await audit(c, 'error (room full)');
@@ -77,7 +62,7 @@ describe('accessibility of the call page', () => {
   });
 
   it('works from the keyboard with a visible focus, and announces the state', async () => {
-    const page = await openPage(browser, server.httpUrl);
+    const page = await openPage(suite.browser, suite.server.httpUrl);
     assert.equal(await page.getAttribute('#callStatus', 'role'), 'status');
     const reached: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -109,10 +94,10 @@ describe('accessibility of the call page', () => {
   });
 
   it('names every button in English and in Chinese', async () => {
-    const en = await openPage(browser, server.httpUrl);
-    const zhContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const en = await openPage(suite.browser, suite.server.httpUrl);
+    const zhContext = await suite.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     const zh = await zhContext.newPage();
-    await zh.goto(server.httpUrl);
+    await zh.goto(suite.server.httpUrl);
     for (const [page, pattern] of [
       [en, /^[A-Za-z][A-Za-z ]+$/],
       [zh, /[\u4e00-\u9fff]/],

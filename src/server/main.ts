@@ -5,7 +5,7 @@
  */
 import { ConfigError, parseConfig, type Config } from './config.ts';
 import { createApp, type App } from './app.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, StdoutLog } from './logger.ts';
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'invite') {
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const output = new StdoutLog();
+  const log = createLogger(config.logLevel, output.stream);
   let app: App;
   if (config.redisUrl === undefined) {
     app = createApp(config, { log });
@@ -63,14 +64,15 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
+    const exit = (code: number): void => output.end(() => process.exit(code));
     app.close().then(
       () => {
         log.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

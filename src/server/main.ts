@@ -42,21 +42,7 @@ async function main(): Promise<void> {
     cluster.attach(app).catch((err: unknown) => log.error({ err }, 'could not subscribe to redis'));
   }
   const address = await app.listen();
-  const scheme = config.tlsCert ? 'https' : 'http';
-  log.info(
-    {
-      url: `${scheme}://${address.address}:${address.port}`,
-      port: address.port,
-      stunPort: app.stunPort ?? null,
-      turn: config.turnUrls.length > 0,
-      iceTransportPolicy: config.iceTransportPolicy,
-      cluster: config.redisUrl !== undefined,
-      // The Node/V8 flags the command chose for this machine (node-flags.ts).
-      nodeFlags: process.execArgv.filter((arg) => arg.startsWith('--')),
-    },
-    'zerortc listening',
-  );
-
+  // Before the listening line: whoever reads it may stop us at once (a supervisor, a test).
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -78,6 +64,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const scheme = config.tlsCert ? 'https' : 'http';
+  log.info(
+    {
+      url: `${scheme}://${address.address}:${address.port}`,
+      port: address.port,
+      stunPort: app.stunPort ?? null,
+      turn: config.turnUrls.length > 0,
+      iceTransportPolicy: config.iceTransportPolicy,
+      cluster: config.redisUrl !== undefined,
+      // The Node/V8 flags the command chose for this machine (node-flags.ts).
+      nodeFlags: process.execArgv.filter((arg) => arg.startsWith('--')),
+    },
+    'zerortc listening',
+  );
 }
 
 if (process.argv[2] === 'report') {

@@ -1,5 +1,6 @@
 // Builds the server and protocol (tsc, to dist/), the client library with its types (tsc, to
-// dist/client/) and the call page (esbuild, to dist/web/).
+// dist/client/) and the call page (esbuild, to dist/web/: the script, and the style bundled from its
+// parts in src/web/styles/).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -12,7 +13,7 @@ for (const project of ['tsconfig.server.json', 'tsconfig.client.build.json']) {
 mkdirSync('dist/web', { recursive: true });
 if (existsSync('src/web/main.ts')) {
   await build({
-    entryPoints: { app: 'src/web/main.ts' },
+    entryPoints: { app: 'src/web/main.ts', style: 'src/web/style.css' },
     bundle: true,
     format: 'esm',
     target: ['chrome100', 'firefox100', 'safari15'],
@@ -22,6 +23,6 @@ if (existsSync('src/web/main.ts')) {
     logLevel: 'warning',
   });
 }
-for (const file of ['index.html', 'style.css', 'favicon.svg']) {
+for (const file of ['index.html', 'favicon.svg']) {
   if (existsSync(`src/web/${file}`)) cpSync(`src/web/${file}`, `dist/web/${file}`);
 }

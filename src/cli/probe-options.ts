@@ -2,7 +2,7 @@
  * zerortc-probe's command line: `zerortc-probe [options] <ws-url> <room>`.
  */
 import { parseArgs } from 'node:util';
-import type { ProbeOptions } from './probe-run.ts';
+import type { ProbeOptions } from './probe-types.ts';
 
 export const USAGE = `Usage: zerortc-probe [options] <ws-url> <room>
 

@@ -1,7 +1,12 @@
 /**
  * The probe's report for a person: one line per thing an operator checks, the verdict last.
  */
-import { median, type CandidateCounts, type ProbeReport } from './probe-run.ts';
+import type { CandidateCounts, ProbeReport } from './probe-types.ts';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
 
 function ms(value: number): string {
   return `${Math.round(value)} ms`;

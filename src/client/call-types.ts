@@ -2,14 +2,14 @@
  * The public types of {@link CallClient}: its states, events and options. Kept apart from
  * call-client.ts so that the client's logic stays readable; call-client.ts re-exports them.
  */
-import type { PeerConnectionFactory } from './call.ts';
+import type { PeerConnectionFactory } from './peer-call-types.ts';
 import type { Clock } from './clock.ts';
 import type { ZeroRtcError } from './errors.ts';
 import type { FetchLike } from './ice-servers.ts';
 import type { LocalMediaOptions, LocalMediaState, MediaDevicesLike } from './media.ts';
 import type { PeerMediaState } from './peer-messages.ts';
 import type { SafetyCode } from './safety-code.ts';
-import type { SignalingOptions, SocketFactory } from './signaling-client.ts';
+import type { SignalingOptions, SocketFactory } from './signaling-types.ts';
 
 /**
  * - `idle`: not joined yet

@@ -12,7 +12,7 @@ export type {
   RemotePeer,
 } from './call-types.ts';
 export { PeerCall } from './call.ts';
-export type { PeerCallEvents, PeerCallOptions, PeerConnectionFactory } from './call.ts';
+export type { PeerCallEvents, PeerCallOptions, PeerConnectionFactory } from './peer-call-types.ts';
 export { SignalingClient } from './signaling-client.ts';
 export type {
   SignalingEvents,
@@ -20,7 +20,7 @@ export type {
   SignalingState,
   SocketFactory,
   SocketLike,
-} from './signaling-client.ts';
+} from './signaling-types.ts';
 export { DEFAULT_AUDIO_CONSTRAINTS, DEFAULT_VIDEO_CONSTRAINTS, LocalMedia } from './media.ts';
 export type { LocalMediaEvents, LocalMediaOptions, LocalMediaState, MediaDevicesLike } from './media.ts';
 export { IceServerProvider, parseIceConfig } from './ice-servers.ts';

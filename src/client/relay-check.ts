@@ -5,7 +5,7 @@
  * call learn that the relay does not work. Without it only the side that notices first would see
  * the error, and the other would be sent back to "waiting" when that side gives up.
  */
-import type { PeerConnectionFactory } from './call.ts';
+import type { PeerConnectionFactory } from './peer-call-types.ts';
 import type { Clock } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 

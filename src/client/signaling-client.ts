@@ -3,73 +3,19 @@
  * a drop or a server restart (close 1012), and takes the seat back with the resume credential the
  * server gave in `joined`. It knows nothing of media; the call listens to its messages.
  */
-import type { ClientMessage, JoinedMessage, ServerMessage } from '../protocol/messages.ts';
+import type { ClientMessage } from '../protocol/messages.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { ZeroRtcError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { decodeServerMessage } from './server-messages.ts';
 import { closeError, joinRefusal } from './signaling-outcomes.ts';
-
-/** The parts of a browser WebSocket the signaling client uses. */
-export interface SocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { readonly data: unknown }) => void) | null;
-  onclose: ((ev: { readonly code: number; readonly reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
-
-/** Opens a WebSocket to `url`. */
-export type SocketFactory = (url: string) => SocketLike;
-
-/**
- * - `idle`: never connected
- * - `connecting`: opening the socket or waiting for `joined` the first time
- * - `joined`: seated in the room
- * - `reconnecting`: the socket dropped after a join; trying again
- * - `closed`: left, refused, or gave up (see the `error` event)
- */
-export type SignalingState = 'idle' | 'connecting' | 'joined' | 'reconnecting' | 'closed';
-
-/** Events of {@link SignalingClient}. */
-export interface SignalingEvents {
-  /** The state changed. */
-  state: SignalingState;
-  /** A (re)connection attempt starts; `attempt` counts from 0 since the last success. */
-  attempt: { readonly attempt: number };
-  /** The server seated us (fresh or resumed). */
-  joined: JoinedMessage;
-  /** Any other message from the server, decoded. */
-  message: ServerMessage;
-  /** A fatal error: the client is `closed` after it. */
-  error: ZeroRtcError;
-}
-
-/** Options of {@link SignalingClient}. */
-export interface SignalingOptions {
-  /** The WebSocket URL, e.g. `wss://example.org/ws`. */
-  readonly url: string;
-  /** Defaults to the browser's WebSocket. */
-  readonly createSocket?: SocketFactory;
-  readonly clock?: Clock;
-  /** First reconnect delay before jitter, ms (default 250). */
-  readonly initialBackoffMs?: number;
-  /** Largest reconnect delay, ms (default 5000). */
-  readonly maxBackoffMs?: number;
-  /**
-   * Failed attempts before the first join gives up with `server-unreachable` (or `unavailable`
-   * when the server kept refusing the join with it) (default 3).
-   */
-  readonly maxInitialAttempts?: number;
-  /** How long to keep reconnecting after a drop, beyond the server's grace period, ms (default 30000). */
-  readonly reconnectSlackMs?: number;
-  /** While seated and quiet, a `ping` goes out this often, ms (default 10000; 0: never). */
-  readonly keepaliveMs?: number;
-  /** A socket that answers nothing for this long after a `ping` is dead: reconnect, ms (default 2500). */
-  readonly pongTimeoutMs?: number;
-}
+import type {
+  SignalingEvents,
+  SignalingOptions,
+  SignalingState,
+  SocketFactory,
+  SocketLike,
+} from './signaling-types.ts';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -259,12 +205,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#dropSocket(1000, 'leave');
-    if (this.#stale) {
-      // Left while renewing: the old socket may still hold the seat; a clean close gives it up.
-      this.#stale.onmessage = null;
-      this.#stale.close(1000, 'leave');
-      this.#stale = undefined;
-    }
+    // Left while renewing: the old socket may still hold the seat; a clean close gives it up.
+    this.#closeStale(1000, 'leave');
     this.#setState('closed');
   }
 
@@ -320,7 +262,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     if (message.cmd === 'joined') {
-      this.#closeStale();
+      // The seat moved to the new socket: the server has let the old one go (or never heard it).
+      this.#closeStale(4000, 'renewed');
       this.#resume = message.resume || this.#resume;
       this.#graceMs = message.graceSeconds * 1000;
       this.#attempt = 0;
@@ -350,13 +293,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.emit('message', message);
   }
 
-  /** The seat moved to the new socket: the server has let the old one go (or never heard it). */
-  #closeStale(): void {
+  /** Closes the socket `renew()` set aside, if any, and stops hearing it. */
+  #closeStale(code: number, reason: string): void {
     const stale = this.#stale;
     this.#stale = undefined;
     if (!stale) return;
     stale.onmessage = null;
-    stale.close(4000, 'renewed');
+    stale.close(code, reason);
   }
 
   #dropSocket(code: number, reason: string): void {

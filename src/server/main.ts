@@ -5,7 +5,7 @@
  */
 import { ConfigError, parseConfig, type Config } from './config.ts';
 import { createApp, type App } from './app.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, StdoutLog } from './logger.ts';
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'invite') {
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const output = new StdoutLog();
+  const log = createLogger(config.logLevel, output.stream);
   let app: App;
   if (config.redisUrl === undefined) {
     app = createApp(config, { log });
@@ -41,8 +42,7 @@ async function main(): Promise<void> {
     cluster.attach(app).catch((err: unknown) => log.error({ err }, 'could not subscribe to redis'));
   }
   const address = await app.listen();
-  // Installed before the listening line: whoever waits for that line (systemd, a test, a script)
-  // may send SIGTERM the moment it reads it, and a signal with no handler yet kills the process.
+  // Before the listening line: whoever reads it may stop us at once (a supervisor, a test).
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -50,14 +50,15 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
+    const exit = (code: number): void => output.end(() => process.exit(code));
     app.close().then(
       () => {
         log.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -188,3 +188,30 @@ export function pickStrings(languages: readonly string[]): { lang: 'en' | 'zh-CN
   }
   return { lang: 'en', strings: en };
 }
+
+/**
+ * Puts `strings[key]` into every element under `root` whose `attribute` names a key, with `set`
+ * (its text by default). Keys whose value is not a string (a table of them) are left alone.
+ */
+export function fillStrings(
+  root: ParentNode,
+  attribute: string,
+  strings: object,
+  set = (el: HTMLElement, value: string): void => {
+    el.textContent = value;
+  },
+): void {
+  for (const el of root.querySelectorAll<HTMLElement>(`[${attribute}]`)) {
+    const value: unknown = (strings as Record<string, unknown>)[el.getAttribute(attribute) ?? ''];
+    if (typeof value === 'string') set(el, value);
+  }
+}
+
+/** Translates the page's fixed words: texts, placeholders and accessible names. */
+export function translatePage(root: ParentNode, strings: Strings): void {
+  fillStrings(root, 'data-i18n', strings);
+  fillStrings(root, 'data-i18n-placeholder', strings, (el, value) => {
+    (el as HTMLInputElement).placeholder = value;
+  });
+  fillStrings(root, 'data-i18n-aria-label', strings, (el, value) => el.setAttribute('aria-label', value));
+}

@@ -12,7 +12,7 @@ import {
 } from '../client/index.ts';
 import { BitrateGraph } from './bitrate-graph.ts';
 import type {} from './debug-handle.ts';
-import { pickStrings, type Strings } from './i18n.ts';
+import { pickStrings, translatePage } from './i18n.ts';
 import { setupMobile } from './mobile.ts';
 import { setUpNewCall } from './new-call.ts';
 import { setupPrecall, type Precall } from './precall.ts';
@@ -40,19 +40,7 @@ function $<T extends HTMLElement>(id: string): T {
 const { lang, strings: S } = pickStrings(navigator.languages.length > 0 ? navigator.languages : [navigator.language]);
 document.documentElement.lang = lang;
 document.title = S.title;
-for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
-  const key = el.dataset['i18n'] as keyof Strings;
-  const value = S[key];
-  if (typeof value === 'string') el.textContent = value;
-}
-for (const el of document.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
-  const value = S[el.dataset['i18nPlaceholder'] as keyof Strings];
-  if (typeof value === 'string') el.placeholder = value;
-}
-for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) {
-  const value = S[el.dataset['i18nAriaLabel'] as keyof Strings];
-  if (typeof value === 'string') el.setAttribute('aria-label', value);
-}
+translatePage(document, S);
 
 const roomInput = $<HTMLInputElement>('roomId');
 const nameInput = $<HTMLInputElement>('displayName');

@@ -3,6 +3,7 @@
  * Simplified Chinese. Kept apart from i18n.ts so that each feature's words live with it.
  */
 import type { QualityLevel } from '../client/index.ts';
+import { fillStrings } from './i18n.ts';
 
 const en = {
   safetyTitle: 'Safety code',
@@ -91,8 +92,5 @@ export function trustStrings(lang: string): TrustStrings {
 
 /** Fills every `[data-i18n-trust]` element's text from `strings`. */
 export function translateTrust(root: ParentNode, strings: TrustStrings): void {
-  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-trust]')) {
-    const value = strings[el.dataset['i18nTrust'] as keyof TrustStrings];
-    if (typeof value === 'string') el.textContent = value;
-  }
+  fillStrings(root, 'data-i18n-trust', strings);
 }

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { joinRoom, pageTestSetup, waitForState } from '../helpers/browser.ts';
+import { joinRoom, openPage, waitForState } from '../helpers/browser.ts';
+import { callPageSuite } from '../helpers/page-suite.ts';
 
 /** Serious and critical violations, as "rule: selector" lines. */
 async function audit(page: Page, what: string): Promise<void> {
@@ -30,16 +31,16 @@ async function buttonNames(page: Page): Promise<string[]> {
 }
 
 describe('accessibility of the call page', () => {
-  const setup = pageTestSetup('zerortc-a11y-');
+  const suite = callPageSuite('zerortc-a11y-');
 
   it('has no serious or critical axe violation in any state or panel', async () => {
-    const a = await setup.open();
+    const a = await openPage(suite.browser, suite.server.httpUrl);
     await a.locator('#netCheck[data-verdict]').waitFor({ state: 'attached' });
     await audit(a, 'idle, pre-call check');
     await joinRoom(a, 'a11y-room');
     await waitForState(a, 'waiting');
     await audit(a, 'waiting');
-    const b = await setup.open();
+    const b = await openPage(suite.browser, suite.server.httpUrl);
     await joinRoom(b, 'a11y-room');
     await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
     await a.locator('#safetyCode[data-code]:not([data-code=""])').waitFor();
@@ -51,7 +52,7 @@ describe('accessibility of the call page', () => {
     await a.locator('#safetyVerified').waitFor();
     await audit(a, 'connected, safety code verified, connection and devices panels open');
     // A third person: the room is full.
-    const c = await setup.open();
+    const c = await openPage(suite.browser, suite.server.httpUrl);
     await joinRoom(c, 'a11y-room');
     await waitForState(c, 'error');
     await audit(c, 'error (room full)');
@@ -61,7 +62,7 @@ describe('accessibility of the call page', () => {
   });
 
   it('works from the keyboard with a visible focus, and announces the state', async () => {
-    const page = await setup.open();
+    const page = await openPage(suite.browser, suite.server.httpUrl);
     assert.equal(await page.getAttribute('#callStatus', 'role'), 'status');
     const reached: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -93,10 +94,10 @@ describe('accessibility of the call page', () => {
   });
 
   it('names every button in English and in Chinese', async () => {
-    const en = await setup.open();
-    const zhContext = await setup.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const en = await openPage(suite.browser, suite.server.httpUrl);
+    const zhContext = await suite.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     const zh = await zhContext.newPage();
-    await zh.goto(setup.server.httpUrl);
+    await zh.goto(suite.server.httpUrl);
     for (const [page, pattern] of [
       [en, /^[A-Za-z][A-Za-z ]+$/],
       [zh, /[\u4e00-\u9fff]/],

@@ -17,6 +17,7 @@ import {
   fromPlaywright,
   fromPuppeteer,
   joinCall,
+  joinInTurn,
   remoteVideoColor,
   waitInPage,
   type EnginePage,
@@ -56,9 +57,7 @@ describe('Chromium and Firefox calling each other', () => {
   /** `first` joins and waits alone; `second` joins; both end up connected. */
   async function call(first: EnginePage, second: EnginePage): Promise<string> {
     const room = `ff-${++roomCounter}`;
-    await joinCall(first, room);
-    await callState(first, 'waiting');
-    await joinCall(second, room);
+    await joinInTurn(first, second, room);
     await Promise.all([callState(first, 'connected'), callState(second, 'connected')]);
     // The one already in the room made the offer, the joiner answered.
     const localType = (page: EnginePage): Promise<string | undefined> =>

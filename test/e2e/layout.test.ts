@@ -12,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { joinRoom, pageTestSetup, waitForState } from '../helpers/browser.ts';
+import { joinRoom, openPage, waitForState } from '../helpers/browser.ts';
+import { callPageSuite } from '../helpers/page-suite.ts';
 
 const PHONE = { width: 390, height: 844 };
 const PHONE_LANDSCAPE = { width: 844, height: 390 };
@@ -108,11 +109,13 @@ function croppedRemote(page: Page): Promise<string> {
 }
 
 describe('layout of the call page', () => {
-  const setup = pageTestSetup('zerortc-layout-');
+  const suite = callPageSuite('zerortc-layout-');
+  const open = (viewport?: { width: number; height: number }): Promise<Page> =>
+    openPage(suite.browser, suite.server.httpUrl, viewport);
 
   it('keeps the join button, the state line and the control bar uncovered in the lobby', async () => {
     for (const viewport of [PHONE, PHONE_LANDSCAPE, LAPTOP]) {
-      const page = await setup.open(viewport);
+      const page = await open(viewport);
       const size = `${viewport.width}x${viewport.height}`;
       assert.deepEqual(await problems(page, BAR, false), [], `${size}, lobby, as the page opens`);
       assert.deepEqual(await problems(page, ['#joinBtn', '#callStatus'], true), [], `${size}, lobby, scrolled to`);
@@ -122,8 +125,8 @@ describe('layout of the call page', () => {
 
   it('keeps the controls in view and uncovered during and after a call, on a laptop and a phone', async () => {
     // One call, the window resized (what the layout answers to), rather than a call per size.
-    const a = await setup.open(LAPTOP);
-    const b = await setup.open(LAPTOP);
+    const a = await open(LAPTOP);
+    const b = await open(LAPTOP);
     await joinRoom(a, 'layout');
     await waitForState(a, 'waiting');
     await joinRoom(b, 'layout');

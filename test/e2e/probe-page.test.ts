@@ -4,10 +4,8 @@
  * The probe's report and the page's getStats must both show media arriving.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { buildPage, launchChromium, openPage, tempDir } from '../helpers/browser.ts';
+import { describe, it } from 'node:test';
+import { openPage } from '../helpers/browser.ts';
 import { startCoturn } from '../helpers/coturn.ts';
 import {
   callMediaFlowing,
@@ -18,25 +16,11 @@ import {
   type EnginePage,
 } from '../helpers/engines.ts';
 import { explain, runProbeCli, type ProbeResult } from '../helpers/probe.ts';
+import { callPageSuite } from '../helpers/page-suite.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('zerortc-probe calling the call page', () => {
-  const tmp = tempDir('zerortc-probe-page-');
-  let webRoot: string;
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    webRoot = await buildPage(join(tmp.path, 'web'));
-    server = await startServer({ logLevel: 'info' }, { webRoot });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    tmp.dispose();
-  });
+  const suite = callPageSuite('zerortc-probe-page-', { config: { logLevel: 'info' } });
 
   /** The probe, long enough in the call for the page to count what it sends. */
   const probe = (target: TestServer, room: string): Promise<ProbeResult> =>
@@ -66,11 +50,11 @@ describe('zerortc-probe calling the call page', () => {
   };
 
   it('answers the page that was in the room first: media both ways', async () => {
-    const page: EnginePage = fromPlaywright(await openPage(browser, server.httpUrl));
+    const page: EnginePage = fromPlaywright(await openPage(suite.browser, suite.server.httpUrl));
     try {
       await joinCall(page, 'page-first');
       await callState(page, 'waiting');
-      const running = probe(server, 'page-first');
+      const running = probe(suite.server, 'page-first');
       await callState(page, 'connected');
       await callMediaFlowing(page);
       const result = await running;
@@ -86,11 +70,11 @@ describe('zerortc-probe calling the call page', () => {
   });
 
   it('calls the page that joins after it: the probe offers, the page answers', async () => {
-    const running = probe(server, 'probe-first');
-    const page: EnginePage = fromPlaywright(await openPage(browser, server.httpUrl));
+    const running = probe(suite.server, 'probe-first');
+    const page: EnginePage = fromPlaywright(await openPage(suite.browser, suite.server.httpUrl));
     try {
       await waitForLog(
-        server,
+        suite.server,
         (l) => l['msg'] === 'peer joined' && l['uid'] === 'probe' && l['roomId'] === 'probe-first',
       );
       await joinCall(page, 'probe-first');
@@ -110,9 +94,9 @@ describe('zerortc-probe calling the call page', () => {
     const coturn = await startCoturn({ secret });
     const relayServer = await startServer(
       { logLevel: 'warn', turnUrls: coturn.urls, turnSecret: secret, iceTransportPolicy: 'relay' },
-      { webRoot },
+      { webRoot: suite.webRoot },
     );
-    const page: EnginePage = fromPlaywright(await openPage(browser, relayServer.httpUrl));
+    const page: EnginePage = fromPlaywright(await openPage(suite.browser, relayServer.httpUrl));
     try {
       await joinCall(page, 'relay');
       await callState(page, 'waiting');

@@ -14,7 +14,7 @@ import {
   callState,
   fromPlaywright,
   fromPuppeteer,
-  joinCall,
+  joinInTurn,
   waitInPage,
   type EnginePage,
 } from '../helpers/engines.ts';
@@ -87,9 +87,7 @@ describe('safety code', () => {
     const room = `sas-${++roomCounter}`;
     const a = await open(engines[0]);
     const b = await open(engines[1]);
-    await joinCall(a, room);
-    await callState(a, 'waiting');
-    await joinCall(b, room);
+    await joinInTurn(a, b, room);
     return [a, b];
   }
 

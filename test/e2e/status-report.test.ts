@@ -19,7 +19,7 @@ import {
   callState,
   fromPlaywright,
   fromPuppeteer,
-  joinCall,
+  joinInTurn,
   waitInPage,
   type EnginePage,
 } from '../helpers/engines.ts';
@@ -130,9 +130,7 @@ describe('honest status and call report', () => {
   it("says peer-to-peer on a direct Chromium-Firefox call; the reports hold no secret; zerortc report reads Firefox's", async () => {
     const a = fromPlaywright(await openPage(chromium, direct.httpUrl));
     const b = fromPuppeteer(await openFirefoxPage(firefox, direct.httpUrl));
-    await joinCall(a, 'status-direct-room');
-    await callState(a, 'waiting');
-    await joinCall(b, 'status-direct-room');
+    await joinInTurn(a, b, 'status-direct-room');
     await Promise.all([callState(a, 'connected'), callState(b, 'connected')]);
     await callMediaFlowing(a);
     await a.fill('#chatInput', CHAT);
@@ -189,9 +187,7 @@ describe('honest status and call report', () => {
     const pa = await openPage(chromium, relayed.httpUrl);
     const a = fromPlaywright(pa);
     const b = fromPlaywright(await openPage(chromium, relayed.httpUrl));
-    await joinCall(a, 'status-relay-room');
-    await callState(a, 'waiting');
-    await joinCall(b, 'status-relay-room');
+    await joinInTurn(a, b, 'status-relay-room');
     await Promise.all([callState(a, 'connected'), callState(b, 'connected')]);
     for (const page of [a, b]) {
       const shown = await badge(page);

@@ -8,9 +8,8 @@
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { buildPage, launchChromium, openPage, tempDir } from '../helpers/browser.ts';
+import { describe, it } from 'node:test';
+import { openPage } from '../helpers/browser.ts';
 import {
   callMediaFlowing,
   callState,
@@ -19,32 +18,20 @@ import {
   waitInPage,
   type EnginePage,
 } from '../helpers/engines.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { callPageSuite } from '../helpers/page-suite.ts';
 import { tutorialMediaFlowing, tutorialNegotiation } from '../helpers/tutorial-client.ts';
 
 describe('the tutorial client calling the call page', () => {
-  const tmp = tempDir('zerortc-tutorial-');
-  let server: TestServer;
-  let browser: Browser;
+  const suite = callPageSuite('zerortc-tutorial-', {
+    prepare: (webRoot) => copyFileSync('test/fixtures/tutorial-client.html', join(webRoot, 'tutorial-client.html')),
+  });
   let roomCounter = 0;
 
-  before(async () => {
-    const webRoot = await buildPage(join(tmp.path, 'web'));
-    copyFileSync('test/fixtures/tutorial-client.html', join(webRoot, 'tutorial-client.html'));
-    server = await startServer({ logLevel: 'warn' }, { webRoot });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    tmp.dispose();
-  });
-
-  const openCallPage = async (): Promise<EnginePage> => fromPlaywright(await openPage(browser, server.httpUrl));
+  const openCallPage = async (): Promise<EnginePage> =>
+    fromPlaywright(await openPage(suite.browser, suite.server.httpUrl));
   /** The tutorial client, connected to ws://host:port with no path, as the tutorial's is. */
   const openTutorial = async (room: string): Promise<EnginePage> =>
-    fromPlaywright(await openPage(browser, `${server.httpUrl}/tutorial-client.html?room=${room}`));
+    fromPlaywright(await openPage(suite.browser, `${suite.server.httpUrl}/tutorial-client.html?room=${room}`));
   const tutorialState = (page: EnginePage, state: string): Promise<void> =>
     waitInPage(page, (s) => document.getElementById('state')?.textContent === s, state, `tutorial state ${state}`);
 

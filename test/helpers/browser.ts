@@ -5,12 +5,10 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { StatsSummary } from '../../src/client/index.ts';
 import { fromPlaywright, remoteVideoColor } from './engines.ts';
-import { startServer, type TestServer } from './server.ts';
 import type {} from '../../src/web/debug-handle.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -42,14 +40,14 @@ export function tempDir(prefix: string): { path: string; dispose(): void } {
 export async function buildPage(outdir: string): Promise<string> {
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { app: 'src/web/main.ts' },
+    entryPoints: { app: 'src/web/main.ts', style: 'src/web/style.css' },
     bundle: true,
     format: 'esm',
     target: ['chrome100'],
     outdir,
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'style.css']) cpSync(`src/web/${file}`, join(outdir, file));
+  cpSync('src/web/index.html', join(outdir, 'index.html'));
   return outdir;
 }
 
@@ -87,50 +85,6 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   const page = await context.newPage();
   await page.goto(url);
   return page;
-}
-
-/** What `pageTestSetup` gives the tests of a describe block. */
-export interface PageTestSetup {
-  /** The server on 127.0.0.1, port 0, serving the freshly built page. */
-  readonly server: TestServer;
-  /** One Chromium with fake media. */
-  readonly browser: Browser;
-  /** Opens the call page in a fresh context of the browser (`openPage`). */
-  open(viewport?: { width: number; height: number }): Promise<Page>;
-}
-
-/**
- * Registers the before and after hooks of a describe block that tests the call page in one
- * Chromium: the page built into a temporary directory, a server serving it, the browser; all
- * closed and removed after the block.
- */
-export function pageTestSetup(prefix: string): PageTestSetup {
-  const tmp = tempDir(prefix);
-  let server: TestServer | undefined;
-  let browser: Browser | undefined;
-  before(async () => {
-    const webRoot = await buildPage(join(tmp.path, 'web'));
-    server = await startServer({ logLevel: 'warn' }, { webRoot });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    tmp.dispose();
-  });
-  const ready = (): { server: TestServer; browser: Browser } => {
-    if (!server || !browser) throw new Error('pageTestSetup: used before its before() hook ran');
-    return { server, browser };
-  };
-  return {
-    get server() {
-      return ready().server;
-    },
-    get browser() {
-      return ready().browser;
-    },
-    open: (viewport) => openPage(ready().browser, ready().server.httpUrl, viewport),
-  };
 }
 
 /** Types the room and clicks join, as a person does. */

@@ -6,7 +6,7 @@ import { CallClient } from '../../src/client/call-client.ts';
 import type { CallState } from '../../src/client/call-types.ts';
 import type { Clock } from '../../src/client/clock.ts';
 import type { FetchLike } from '../../src/client/ice-servers.ts';
-import type { SocketLike } from '../../src/client/signaling-client.ts';
+import type { SocketLike } from '../../src/client/signaling-types.ts';
 
 /** A clock whose time moves only with `tick`. */
 export class FakeClock implements Clock {

@@ -4,14 +4,14 @@
  * (`use-auth-secret`), UDP and TCP, no TLS. Resolves once it answers a STUN binding request;
  * stop() ends it by PID and removes the temp dir.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { selfSignedCertificate } from './certificate.ts';
 
 export const TURNSERVER = '/usr/bin/turnserver';
 
@@ -86,35 +86,12 @@ async function answersStun(ip: string, port: number, timeoutMs: number): Promise
   }
 }
 
-/** A self-signed certificate for `ip` (coturn's `cert`/`pkey` lines). */
-async function selfSignedCertificate(dir: string, ip: string): Promise<string[]> {
-  const cert = join(dir, 'turn-cert.pem');
-  const key = join(dir, 'turn-key.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${ip}`,
-    '-addext',
-    `subjectAltName=IP:${ip}`,
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  return [`cert=${cert}`, `pkey=${key}`];
-}
-
 export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'zerortc-coturn-'));
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port ?? (await freePort());
-  const tls = options.tlsPort === undefined ? [] : await selfSignedCertificate(dir, ip);
+  const certificate = options.tlsPort === undefined ? undefined : await selfSignedCertificate(dir, ip);
+  const tls = certificate ? [`cert=${certificate.cert}`, `pkey=${certificate.key}`] : [];
   const minPort = 49152 + Math.floor(Math.random() * 1000) * 10;
   const logFile = join(dir, 'turn.log');
   const config = [

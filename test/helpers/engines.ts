@@ -68,6 +68,16 @@ export async function joinCall(page: EnginePage, room: string): Promise<void> {
   await page.click('#joinBtn');
 }
 
+/**
+ * Seats `first` in `room`, waits until it waits for someone, then seats `second`: so `first` is
+ * the member that hears `new-peer` and offers.
+ */
+export async function joinInTurn(first: EnginePage, second: EnginePage, room: string): Promise<void> {
+  await joinCall(first, room);
+  await callState(first, 'waiting');
+  await joinCall(second, room);
+}
+
 /** Waits until the call page's `#callStatus` shows `state`. */
 export function callState(page: EnginePage, state: string, timeout = 20_000): Promise<void> {
   return waitInPage(

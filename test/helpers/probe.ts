@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ProbeReport } from '../../src/cli/probe-run.ts';
+import type { ProbeReport } from '../../src/cli/probe-types.ts';
 
 const ENTRY = fileURLToPath(new URL('../../src/cli/zerortc-probe.ts', import.meta.url));
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { selfSignedCertificate } from '../helpers/certificate.ts';
 import { joinRoom } from '../helpers/client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -99,27 +99,7 @@ describe('HTTPS', () => {
   it('serves HTTPS and WSS with the given certificate and key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zerortc-tls-'));
     try {
-      const key = join(dir, 'key.pem');
-      const cert = join(dir, 'cert.pem');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-        ],
-        { stdio: 'ignore' },
-      );
+      const { cert, key } = await selfSignedCertificate(dir);
       const server = await startServer({ tlsCert: cert, tlsKey: key });
       const ws = new WebSocket(`wss://127.0.0.1:${server.port}/ws`, { rejectUnauthorized: false });
       const joined = await new Promise<string>((resolve, reject) => {

@@ -77,6 +77,22 @@ describe('the zerortc command', () => {
     }
   });
 
+  it('exits on SIGTERM when the reader of its stdout has gone away (zerortc | head -1)', async () => {
+    const child = spawn(process.execPath, [...MAIN, '--port', '0', '--host', '127.0.0.1', '--stun-port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await listening(child);
+      // The pipe's reader leaves: every later log line meets EPIPE.
+      child.stdout?.destroy();
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await withTimeout(exited, 15_000, 'the exit after SIGTERM'), 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('runs the server with --single-threaded-gc when it may use one CPU (taskset -c 0), and without it on more', async () => {
     // On one CPU, V8's GC helper threads take turns with the event loop instead of running beside it.
     const pinned = await flagsOfCommand(['taskset', '-c', '0']);

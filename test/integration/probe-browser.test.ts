@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../helpers/browser.ts';
 import { withTimeout } from '../helpers/client.ts';
 import { startCoturn } from '../helpers/coturn.ts';
-import { explain, runProbeCli } from '../helpers/probe.ts';
+import { explain, runProbeCli, type ProbeResult } from '../helpers/probe.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 interface Inbound {
@@ -52,6 +52,9 @@ describe('zerortc-probe calling Chromium', () => {
     await page.goto(`${fixtureUrl}?${query.toString()}`);
     return page;
   };
+  /** The probe as an operator runs it, on loopback, reporting as JSON. */
+  const probeCall = (wsUrl: string, room: string): Promise<ProbeResult> =>
+    runProbeCli(['--loopback', '--json', '--timeout', '20', '--uid', 'probe', wsUrl, room]);
   const decodedFrames = async (page: Page): Promise<number> =>
     (await page.evaluate<Inbound>('window.inbound()')).video?.framesDecoded ?? 0;
 
@@ -59,16 +62,7 @@ describe('zerortc-probe calling Chromium', () => {
     const page = await openPage('browser-first');
     try {
       await until(async () => await page.evaluate<boolean>('window.joined === true'), 10_000, 'browser joined');
-      const probe = runProbeCli([
-        '--loopback',
-        '--json',
-        '--timeout',
-        '20',
-        '--uid',
-        'probe',
-        server.wsUrl,
-        'browser-first',
-      ]);
+      const probe = probeCall(server.wsUrl, 'browser-first');
       await until(async () => (await decodedFrames(page)) > 0, 20_000, 'browser decoding the probe video');
       const result = await probe;
       assert.equal(result.code, 0, explain(result));
@@ -84,16 +78,7 @@ describe('zerortc-probe calling Chromium', () => {
   });
 
   it('calls a browser that joins after it: the probe offers, the browser answers', async () => {
-    const probe = runProbeCli([
-      '--loopback',
-      '--json',
-      '--timeout',
-      '20',
-      '--uid',
-      'probe',
-      server.wsUrl,
-      'probe-first',
-    ]);
+    const probe = probeCall(server.wsUrl, 'probe-first');
     await until(
       () =>
         Promise.resolve(
@@ -124,16 +109,7 @@ describe('zerortc-probe calling Chromium', () => {
     const page = await openPage('relay-browser', relayServer.wsUrl);
     try {
       await until(async () => await page.evaluate<boolean>('window.joined === true'), 10_000, 'browser joined');
-      const result = await runProbeCli([
-        '--loopback',
-        '--json',
-        '--timeout',
-        '20',
-        '--uid',
-        'probe',
-        relayServer.wsUrl,
-        'relay-browser',
-      ]);
+      const result = await probeCall(relayServer.wsUrl, 'relay-browser');
       assert.equal(result.code, 0, `${explain(result)}\ncoturn log:\n${coturn.log().slice(-2000)}`);
       const report = result.report!;
       assert.equal(report.connection?.local?.type, 'relay');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ZeroRtcError } from '../../src/client/errors.ts';
-import { SignalingClient, type SignalingState } from '../../src/client/signaling-client.ts';
+import { SignalingClient } from '../../src/client/signaling-client.ts';
+import type { SignalingState } from '../../src/client/signaling-types.ts';
 import { FakeClock, socketFactory } from '../helpers/client-fakes.ts';
 
 const JOINED = {
@@ -22,7 +23,14 @@ function setup(options: { maxInitialAttempts?: number } = {}) {
   const errors: ZeroRtcError[] = [];
   client.on('state', (s) => states.push(s));
   client.on('error', (e) => errors.push(e));
-  return { clock, sockets, client, states, errors };
+  /** Joins room r as a and gets seated; returns the seated socket. */
+  const seated = () => {
+    client.join('r', 'a');
+    sockets.last().open();
+    sockets.last().receive(JOINED);
+    return sockets.last();
+  };
+  return { clock, sockets, client, states, errors, seated };
 }
 
 describe('SignalingClient', () => {
@@ -37,10 +45,8 @@ describe('SignalingClient', () => {
   });
 
   it('reconnects after a server restart (1012) and presents the resume credential', () => {
-    const { clock, sockets, client, states } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
+    const { clock, sockets, client, states, seated } = setup();
+    seated();
     sockets.last().drop(1012);
     assert.equal(client.state, 'reconnecting');
     assert.equal(sockets.sockets.length, 1);
@@ -54,10 +60,8 @@ describe('SignalingClient', () => {
   });
 
   it('pings a quiet socket, and reconnects with resume when a ping gets no answer (a dead address)', () => {
-    const { clock, sockets, client, states } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
+    const { clock, sockets, client, states, seated } = setup();
+    seated();
     clock.tick(10_000);
     assert.deepEqual(sockets.last().sent.at(-1), { cmd: 'ping' });
     // A live socket answers: nothing happens, the next ping comes a keepalive later.
@@ -78,15 +82,12 @@ describe('SignalingClient', () => {
   });
 
   it('renew() after a change of network reconnects at once with resume, without giving the seat up', () => {
-    const { clock, sockets, client, states } = setup();
+    const { clock, sockets, client, states, seated } = setup();
     const relayed: string[] = [];
     client.on('message', (m) => relayed.push(m.cmd));
     client.renew(); // not joined yet: nothing to renew
     assert.equal(sockets.sockets.length, 0);
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
-    const old = sockets.last();
+    const old = seated();
     client.renew();
     assert.equal(sockets.sockets.length, 2, 'no backoff, no ping first: the new socket is opened now');
     assert.equal(client.state, 'reconnecting');
@@ -114,10 +115,8 @@ describe('SignalingClient', () => {
   });
 
   it('retryNow() when the network is back: no waiting for the backoff or for a handshake sent during the cut', () => {
-    const { clock, sockets, client } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
+    const { clock, sockets, client, seated } = setup();
+    seated();
     client.retryNow();
     assert.equal(sockets.sockets.length, 1, 'seated: nothing to do');
     sockets.last().drop(1006);
@@ -180,10 +179,8 @@ describe('SignalingClient', () => {
   });
 
   it('keeps trying to resume while the server answers unavailable, and takes the seat back', () => {
-    const { clock, sockets, client, states, errors } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED); // graceSeconds 10
+    const { clock, sockets, client, states, errors, seated } = setup();
+    seated(); // graceSeconds 10
     sockets.last().drop(1006);
     for (let i = 0; i < 5; i++) {
       clock.tick(5000);
@@ -214,10 +211,8 @@ describe('SignalingClient', () => {
   });
 
   it('gives up after the grace period plus slack when the server stays away', () => {
-    const { clock, sockets, client, errors } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED); // graceSeconds 10
+    const { clock, sockets, client, errors, seated } = setup();
+    seated(); // graceSeconds 10
     sockets.last().drop(1006);
     for (let i = 0; i < 20 && client.state !== 'closed'; i++) {
       clock.tick(5000);
@@ -228,10 +223,8 @@ describe('SignalingClient', () => {
   });
 
   it('does not reconnect when another tab resumed the seat (4001)', () => {
-    const { clock, sockets, client, errors } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
+    const { clock, sockets, errors, seated } = setup();
+    seated();
     sockets.last().drop(4001);
     clock.tick(60_000);
     assert.equal(sockets.sockets.length, 1);
@@ -239,10 +232,8 @@ describe('SignalingClient', () => {
   });
 
   it('sends leave and closes cleanly on leave(), without reconnecting', () => {
-    const { clock, sockets, client } = setup();
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
+    const { clock, sockets, client, seated } = setup();
+    seated();
     client.leave();
     client.leave();
     assert.deepEqual(sockets.last().sentCmd('leave'), [{ cmd: 'leave', roomId: 'r', uid: 'a' }]);
@@ -252,13 +243,22 @@ describe('SignalingClient', () => {
     assert.equal(client.state, 'closed');
   });
 
+  it('leave() while renewing closes the set-aside socket cleanly too, so the seat is given up at once', () => {
+    const { sockets, client, seated } = setup();
+    const old = seated();
+    client.renew();
+    assert.equal(old.closedWith, undefined);
+    client.leave();
+    assert.equal(old.closedWith, 1000, 'a clean close: the other member hears peer-leave now');
+    assert.equal(sockets.last().closedWith, 1000);
+    assert.equal(client.state, 'closed');
+  });
+
   it('passes other server messages on, decoded, and ignores unknown ones', () => {
-    const { sockets, client } = setup();
+    const { sockets, client, seated } = setup();
     const cmds: string[] = [];
     client.on('message', (m) => cmds.push(m.cmd));
-    client.join('r', 'a');
-    sockets.last().open();
-    sockets.last().receive(JOINED);
+    seated();
     sockets.last().receive({ cmd: 'new-peer', remoteUid: 'b', roomId: 'r', polite: false });
     sockets.last().receive({ cmd: 'something-new' });
     sockets.last().receive({ cmd: 'offer' }); // fields missing

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { candidateInfo, decodeCandidate, decodeDescription, encodeCandidate } from '../../src/cli/probe-wire.ts';
 import { packetizeVp8 } from '../../src/cli/probe-media.ts';
-import { turnAsStun } from '../../src/cli/probe-run.ts';
+import { turnAsStun } from '../../src/cli/probe-ice.ts';
 import { parseTurnUrl } from '../../src/cli/turn-check.ts';
 
 const LINE = 'candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host';

@@ -26,8 +26,11 @@ export const REDACT_PATHS = [
  * exit only once what it holds is written.
  */
 export class StdoutLog {
-  /** Give it to {@link createLogger}. */
-  readonly stream = pino.destination({ dest: 1, sync: false });
+  /**
+   * Give it to {@link createLogger}. Typed through pino: sonic-boom, its type, is pino's
+   * dependency, not ours, so the declaration files must not name it.
+   */
+  readonly stream: ReturnType<typeof pino.destination> = pino.destination({ dest: 1, sync: false });
   #gone = false;
 
   constructor() {

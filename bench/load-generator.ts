@@ -202,7 +202,11 @@ async function verify(req: Extract<LoadRequest, { op: 'verify' }>): Promise<Veri
 async function throughput(req: Extract<LoadRequest, { op: 'throughput' }>): Promise<ThroughputResult> {
   const members = Math.min(req.rooms, clients.length >> 1) * 2;
   for (let i = 0; i < members; i++) template(i);
-  const sent = new Uint32Array(members);
+  // Each member starts at its own place in its sequence, so that every window, however short,
+  // carries the steady mix (one SDP in six) whatever the server's speed: all starting with their
+  // SDP made the mix of a short window depend on how far the warm-up got (at 10,000 connections a
+  // member sends only a handful of messages a window).
+  const sent = Uint32Array.from({ length: members }, (_, i) => i % SEQUENCE);
   const owed = new Uint32Array(members);
   let received = 0;
   let bytes = 0;
@@ -272,7 +276,8 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
   const members = Math.min(req.rooms, clients.length >> 1) * 2;
   for (let i = 0; i < members; i++) template(i);
   const total = Math.round((req.rate * (req.warmupMs + req.measureMs)) / 1000);
-  const perRoom = new Uint32Array(members >> 1);
+  // Each room starts at its own place in the sequence (see throughput): the steady mix from the start.
+  const perRoom = Uint32Array.from({ length: members >> 1 }, (_, room) => (room % SEQUENCE) * 2);
   const samples = new Float64Array(total);
   const lags = new Float64Array(total);
   let count = 0;

@@ -8,10 +8,9 @@
  * thousands of busy connections, a default-sized young generation is collected often enough that
  * frames still in flight survive two scavenges and are promoted, and old space fills with dead
  * frames and sets off major collections. Measured on 2,000 busy connections (docs/benchmarks.md):
- * 2-4 major collections per 5 s at 5,000 msg/s with the default, 3 with 8 MB, none with 32 MB,
- * and server CPU per message 1.18x, 1.34x and 0.99x the bare relay's. What it costs: after a
- * burst of joins the young generation stays larger until V8's memory reducer shrinks it (about
- * 10-20 s of quiet), a few MB of RSS more for a while.
+ * server CPU per message 1.18x the bare relay's with the default, 1.34x with 8 MB, 0.99-1.12x
+ * with 32 MB. What it costs: a young generation grown by a burst of joins stays grown while the
+ * server is busy (a few KB a connection at 2,000 connections).
  *
  * `--single-threaded-gc`, only when the process may run on one CPU (a one-vCPU machine, a
  * container or systemd unit limited to one CPU, `taskset -c 0`): V8 otherwise does its GC work

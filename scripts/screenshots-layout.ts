@@ -3,7 +3,7 @@
  * the layout: lobby, pre-call check done, new-call panel, waiting, connected (and with the
  * connection and devices panels open), reconnecting (the
  * server gone), call ended with the report button, room full. Each state is saved as it first
- * shows (`-top`) and scrolled to the end of the page (`-end`), where the fixed control bar sits
+ * shows (`-top`) and scrolled to the end of the page (`-end`), where the control bar (sticky on phones) sits
  * over the last things of the page. Run: npm run screenshots:layout [-- OUT_DIR] (default
  * /tmp/zerortc-layout-shots; the pictures are for looking at, not for the repository).
  */

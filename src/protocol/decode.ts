@@ -217,14 +217,15 @@ function readIdSlot(b: Uint8Array, slot: number, field: string, known: string | 
   if (kind === VALUE_STRING && known !== undefined && slots[slot * 4 + 3] === 0 && isKnownText(b, start, end, known)) {
     return known;
   }
-  const read =
-    kind === VALUE_STRING
-      ? checkId(stringAt(b, start, end, slots[slot * 4 + 3] === 1), true, field)
-      : kind === VALUE_NUMBER && Number.isFinite(Number(utf8(b, start, end)))
-        ? checkId(String(Number(utf8(b, start, end))), false, field)
-        : kind === 0
-          ? `"${field}" is missing.`
-          : `"${field}" must be a string (or a number).`;
+  let read: IdResult | undefined;
+  if (kind === VALUE_STRING) {
+    read = checkId(stringAt(b, start, end, slots[slot * 4 + 3] === 1), true, field);
+  } else if (kind === VALUE_NUMBER) {
+    // The tutorial's clients may send numbers: the id is the number's canonical text.
+    const number = Number(utf8(b, start, end));
+    if (Number.isFinite(number)) read = checkId(String(number), false, field);
+  }
+  read ??= kind === 0 ? `"${field}" is missing.` : `"${field}" must be a string (or a number).`;
   return typeof read === 'string' ? new IdProblem(read) : read.id;
 }
 

@@ -4,7 +4,6 @@
  * seat (abnormal drop, missed heartbeats). It also runs the heartbeat and the grace timers.
  */
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import { CLOSE_CODES, decodeClientFrame, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import { clientIp, createAccess, type Access } from './access.ts';
 import type { Config } from './config.ts';
@@ -18,6 +17,7 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { builtInStunUrl } from './turn.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { closeListener, messageListener, onPong, type SignalingSocket } from './signaling-socket.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { RoomStore } from './rooms/store.ts';
 
@@ -70,6 +70,13 @@ export class Signaling implements HandlerContext {
   /** One function for every connection, not a closure each. */
   readonly #countError = (code: ErrorCode): void => this.metrics.countError(code);
   readonly #onSocketError = (err: Error): void => this.log.debug({ err }, 'socket error');
+  /** Shared by every socket (ws calls them with the socket as `this`). */
+  readonly #onMessage = messageListener((conn, data, isBinary) => {
+    // The usual case, nothing waiting: handle the frame at once, with no work item made for it.
+    if (conn.busy) conn.defer({ kind: 'frame', data, isBinary });
+    else this.#runFrame(conn, data, isBinary);
+  });
+  readonly #onClose = closeListener((conn, code) => this.#socketClosed(conn, code));
 
   constructor(options: SignalingOptions) {
     this.config = options.config;
@@ -102,7 +109,7 @@ export class Signaling implements HandlerContext {
   }
 
   /** Takes a newly upgraded WebSocket into service. */
-  accept(ws: WebSocket, req: IncomingMessage): void {
+  accept(ws: SignalingSocket, req: IncomingMessage): void {
     // An error listener first: a socket error must never become an uncaught exception.
     ws.on('error', this.#onSocketError);
 
@@ -132,23 +139,19 @@ export class Signaling implements HandlerContext {
     this.connections.set(id, conn);
     this.#heartbeat.add(conn);
 
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      // The usual case, nothing waiting: handle the frame at once, with no work item made for it.
-      if (conn.busy) conn.defer({ kind: 'frame', data, isBinary });
-      else this.#runFrame(conn, data, isBinary);
-    });
-    ws.on('pong', () => {
-      conn.awaitingPong = false;
-      conn.missedPongs = 0;
-    });
-    ws.on('close', (code: number) => {
-      this.connections.delete(id);
-      this.#heartbeat.delete(conn);
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perIp.set(ip, left);
-      else this.#perIp.delete(ip);
-      this.#enqueue(conn, { kind: 'close', abnormal: code === ABNORMAL_CLOSE || conn.holdSeatOnClose });
-    });
+    ws.connection = conn;
+    ws.on('message', this.#onMessage);
+    ws.on('pong', onPong);
+    ws.on('close', this.#onClose);
+  }
+
+  #socketClosed(conn: Connection, code: number): void {
+    this.connections.delete(conn.id);
+    this.#heartbeat.delete(conn);
+    const left = (this.#perIp.get(conn.ip) ?? 1) - 1;
+    if (left > 0) this.#perIp.set(conn.ip, left);
+    else this.#perIp.delete(conn.ip);
+    this.#enqueue(conn, { kind: 'close', abnormal: code === ABNORMAL_CLOSE || conn.holdSeatOnClose });
   }
 
   // ---- HandlerContext ---------------------------------------------------------------------
@@ -249,7 +252,7 @@ export class Signaling implements HandlerContext {
   }
 
   #handle(conn: Connection, work: Work): Promise<void> | undefined {
-    if (work.kind === 'close') return this.#closed(conn, work.abnormal);
+    if (work.kind === 'close') return this.#leaveOnClose(conn, work.abnormal);
     return this.#handleFrame(conn, work.data, work.isBinary);
   }
 
@@ -303,7 +306,7 @@ export class Signaling implements HandlerContext {
 
   // ---- leaving -----------------------------------------------------------------------------
 
-  #closed(conn: Connection, abnormal: boolean): Promise<void> | undefined {
+  #leaveOnClose(conn: Connection, abnormal: boolean): Promise<void> | undefined {
     const seat = conn.seat;
     if (!seat) return undefined;
     if (!abnormal || this.config.graceSeconds === 0) return leaveSeat(this, conn, abnormal ? 'dropped' : 'closed');

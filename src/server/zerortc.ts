@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { MemoryRoomStore } from './rooms/memory-store.ts';
 import type { RoomStore } from './rooms/store.ts';
 import { Signaling, type Bus } from './signaling.ts';
+import { SignalingSocket } from './signaling-socket.ts';
 import { startStunServer, type StunServer } from './stun.ts';
 
 /** What the core needs besides the options. */
@@ -148,7 +149,8 @@ export function createCore(config: Config, deps: CoreDeps): ZeroRtcCore {
     }),
   );
 
-  const wss = new WebSocketServer({
+  const wss = new WebSocketServer<typeof SignalingSocket>({
+    WebSocket: SignalingSocket,
     noServer: true,
     clientTracking: false,
     maxPayload: HARD_FRAME_LIMIT,

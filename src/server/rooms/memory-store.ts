@@ -53,13 +53,9 @@ export class MemoryRoomStore implements RoomStore {
     // The member already in the room becomes the impolite side (it makes the offer, as in the
     // tutorial); whoever joins a room with someone in it is polite.
     const seat: StoredSeat = { uid, connId, polite: other !== undefined, held: false, resumeHash };
-    let peer: StoredSeat | undefined;
-    if (other) {
-      peer = { ...other, polite: false };
-      seats[seats.indexOf(other)] = peer;
-    }
-    seats.push(seat);
-    this.#rooms.set(roomId, seats);
+    const peer: StoredSeat | undefined = other && { ...other, polite: false };
+    // A new array of the exact size: push would give a one-seat room's array room for 17.
+    this.#rooms.set(roomId, peer ? [peer, seat] : [seat]);
     return {
       kind: 'seated',
       seat: publicSeat(seat),

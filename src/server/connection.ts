@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import { ERRORS, type AuthReason, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
-import type { HeartbeatMember } from './heartbeat.ts';
+import type { HeartbeatMember, Liveness } from './heartbeat.ts';
 import type { Logger } from './logger.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
@@ -29,7 +29,7 @@ export type Work =
 /** One options object for every send, not one per frame. */
 const TEXT = { binary: false } as const;
 
-export class Connection implements HeartbeatMember {
+export class Connection implements HeartbeatMember, Liveness {
   readonly id: string;
   readonly ws: WebSocket;
   readonly ip: string;
@@ -47,6 +47,8 @@ export class Connection implements HeartbeatMember {
   /** The Host header it connected with (shared strings), for the built-in STUN server's URL. */
   host: string | undefined = undefined;
   heartbeatSlot = 0;
+  heard = false;
+  sent = false;
   awaitingPong = false;
   missedPongs = 0;
   /** Set when the server itself ends the connection but the seat should be held (restart, heartbeat). */
@@ -103,7 +105,9 @@ export class Connection implements HeartbeatMember {
 
   /** Sends a frame as text; a closed socket drops it. */
   sendRaw(frame: string | Buffer): void {
-    if (this.open) this.ws.send(frame, TEXT);
+    if (!this.open) return;
+    this.ws.send(frame, TEXT);
+    this.sent = true;
   }
 
   send(message: ServerMessage): void {

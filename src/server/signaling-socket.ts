@@ -31,7 +31,5 @@ export function closeListener(then: (conn: Connection, code: number) => void) {
 
 /** The heartbeat's answer: the connection is alive. */
 export function onPong(this: WebSocket): void {
-  const conn = connectionOf(this);
-  conn.awaitingPong = false;
-  conn.missedPongs = 0;
+  connectionOf(this).heard = true;
 }

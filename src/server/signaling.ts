@@ -16,7 +16,7 @@ import { handleRelay } from './handlers/relay.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { builtInStunUrl } from './turn.ts';
-import { Heartbeat } from './heartbeat.ts';
+import { Heartbeat, visit } from './heartbeat.ts';
 import { closeListener, messageListener, onPong, type SignalingSocket } from './signaling-socket.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { RoomStore } from './rooms/store.ts';
@@ -72,6 +72,7 @@ export class Signaling implements HandlerContext {
   readonly #onSocketError = (err: Error): void => this.log.debug({ err }, 'socket error');
   /** Shared by every socket (ws calls them with the socket as `this`). */
   readonly #onMessage = messageListener((conn, data, isBinary) => {
+    conn.heard = true;
     // The usual case, nothing waiting: handle the frame at once, with no work item made for it.
     if (conn.busy) conn.defer({ kind: 'frame', data, isBinary });
     else this.#runFrame(conn, data, isBinary);
@@ -350,16 +351,16 @@ export class Signaling implements HandlerContext {
 
   // ---- heartbeat ---------------------------------------------------------------------------
 
-  /** Once per heartbeat interval for each connection: ping it, or drop it after two missed pongs. */
+  /** Once per heartbeat interval for each connection: ping it, drop it, or leave a busy one be. */
   #beat(conn: Connection): void {
-    if (conn.awaitingPong && ++conn.missedPongs >= 2) {
+    const action = visit(conn);
+    if (action === 'ping') {
+      conn.ws.ping();
+    } else if (action === 'drop') {
       conn.info({ roomId: conn.seat?.roomId }, 'heartbeat missed, dropping');
       conn.holdSeatOnClose = true;
       conn.ws.terminate();
-      return;
     }
-    conn.awaitingPong = true;
-    conn.ws.ping();
   }
 
   // ---- shutdown ----------------------------------------------------------------------------

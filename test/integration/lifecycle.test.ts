@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { connectClient, joinRoom } from '../helpers/client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -107,6 +109,27 @@ describe('leaving, dropping and resuming', () => {
     assert.equal((await a.next('peer-reconnecting', 2000))['remoteUid'], 's');
     assert.equal((await silent.closed).code, 1006);
     await a.next('peer-leave', 2000);
+    await a.close();
+  });
+
+  it('takes frames both ways as signs of life: a member that relays is kept without a pong, and dropped once it falls silent', async () => {
+    const { client: a } = await joinRoom(server.wsUrl, 'busy', 'a');
+    const busy = await connectClient(server.wsUrl, { autoPong: false });
+    busy.send({ cmd: 'join', roomId: 'busy', uid: 'b' });
+    await busy.next('joined');
+    await a.next('new-peer');
+    // Candidates both ways every 30 ms for about seven heartbeat intervals (0.15 s): without the
+    // frames counting, the silent pong would drop 'b' after two of them.
+    for (let i = 0; i < 35; i++) {
+      busy.send({ cmd: 'candidate', roomId: 'busy', uid: 'b', remoteUid: 'a', msg: `b${i}` });
+      a.send({ cmd: 'candidate', roomId: 'busy', uid: 'a', remoteUid: 'b', msg: `a${i}` });
+      await delay(30);
+    }
+    assert.equal(busy.ws.readyState, WebSocket.OPEN, 'kept while relaying');
+    assert.equal(a.received.filter((frame) => frame.cmd === 'peer-reconnecting').length, 0);
+    // Quiet now: pinged, no pong, dropped.
+    assert.equal((await a.next('peer-reconnecting', 2000))['remoteUid'], 'b');
+    assert.equal((await busy.closed).code, 1006);
     await a.close();
   });
 

@@ -39,11 +39,17 @@ export interface RoundResult {
   connections: ConnectResult;
   join: JoinResult;
   verify: VerifyResult;
-  memoryBase: Memory;
+  /** RSS just before the connections, as the process was. */
+  rawBase: number;
+  /** The same after a forced collection (batched mode; the browser-like mode forces none before its raw reading). */
+  memoryBase: Memory | undefined;
   memoryIdle: Memory;
-  /** Bytes of RSS per open connection that has not joined a room (after a forced collection). */
+  /** Bytes of RSS per open connection that has not joined a room (after a forced collection; batched mode). */
   bytesPerOpenConnection: number;
-  /** Bytes of RSS per connection seated in a room with its peer, doing nothing, after a forced collection. */
+  /**
+   * Bytes of RSS per connection seated in a room with its peer, doing nothing, after a forced
+   * collection (from `memoryBase`, or in the browser-like mode from `rawBase`).
+   */
   bytesPerIdleConnection: number;
   /** The same, read as the server is, with no collection forced in the round before the reading. */
   rawBytesPerIdleConnection: number;

@@ -89,20 +89,30 @@ const SERVER_OPTIONS: ServerOptions = {
   nice: Number(flags.nice ?? 0),
 };
 
+/** What was read while a side's connections opened and joined. */
+interface Opening {
+  readonly connections: ConnectResult;
+  readonly join: JoinResult;
+  readonly verify: VerifyResult;
+  /** RSS as the process was just before the connections (no collection forced). */
+  readonly rawBase: number;
+  /** After a forced collection, before the connections: batched mode only (see openSide). */
+  readonly memoryBase: Memory | undefined;
+  /** After a forced collection, connections open and not joined: batched mode only. */
+  readonly memoryOpen: Memory | undefined;
+  /** RSS as the process was with every connection joined and idle (no collection forced). */
+  readonly rawIdle: number;
+  /** The same moment, after a forced collection. */
+  readonly memoryIdle: Memory;
+}
+
 /** One server of a round with its own load generator, its connections open and joined. */
 interface Side {
   readonly target: Target;
   readonly tag: string;
   readonly server: ServerUnderTest;
   readonly load: LoadGenerator;
-  connections?: ConnectResult;
-  join?: JoinResult;
-  verify?: VerifyResult;
-  memoryBase?: Memory;
-  memoryOpen?: Memory;
-  memoryIdle?: Memory;
-  rawBase: number;
-  rawIdle: number;
+  readonly opening: Opening;
   readonly throughputs: ThroughputResult[];
   readonly latencies: { latency: LatencyResult; window: ServerWindow }[];
 }
@@ -111,20 +121,38 @@ interface Side {
 async function openSide(load: LoadGenerator, s: Settings, target: Target, index: number, net: number): Promise<Side> {
   const tag = `${s.mode} ${target}#${index}`;
   const server = await ServerUnderTest.start(target, `${s.mode}-${target}-${index}`, SERVER_OPTIONS);
-  const side: Side = {
-    target,
-    tag,
-    server,
-    load,
-    rawBase: 0,
-    rawIdle: 0,
-    throughputs: [],
-    latencies: [],
-  };
+  try {
+    return {
+      target,
+      tag,
+      server,
+      load,
+      opening: await open(server, load, s, tag, net),
+      throughputs: [],
+      latencies: [],
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+async function open(
+  server: ServerUnderTest,
+  load: LoadGenerator,
+  s: Settings,
+  tag: string,
+  net: number,
+): Promise<Opening> {
   await sleep(300);
-  side.rawBase = server.rawRss();
-  side.memoryBase = await server.memory();
-  side.connections = await load.request<ConnectResult>(
+  const rawBase = server.rawRss();
+  // No collection is forced before the browser-like mode's raw reading, not even here: a forced
+  // one promotes the start-up's young objects, and V8 counts them towards growing its young
+  // generation, which then doubles earlier while the connections come in (scratch runs of the
+  // same flow: ZeroRTC 12.0-13.6 KB a connection without it, 14.7-16.8 KB with it; the bare relay
+  // 12.9-13.6 and 12.5-14.9). The batched mode reads memory after forced collections only.
+  const memoryBase = s.forcedGcOnly ? await server.memory() : undefined;
+  const connections = await load.request<ConnectResult>(
     {
       op: 'connect',
       port: server.port,
@@ -138,26 +166,24 @@ async function openSide(load: LoadGenerator, s: Settings, target: Target, index:
     },
     70_000 + s.connections * 10,
   );
-  const opened = side.connections;
-  log(`  ${tag}: ${opened.opened} connections in ${opened.seconds.toFixed(1)} s`);
-  if (opened.failed > s.connections / 100) {
-    throw new Error(`${opened.failed} connections failed: ${opened.firstError ?? ''}\n${server.output()}`);
+  log(`  ${tag}: ${connections.opened} connections in ${connections.seconds.toFixed(1)} s`);
+  if (connections.failed > s.connections / 100) {
+    throw new Error(`${connections.failed} connections failed: ${connections.firstError ?? ''}\n${server.output()}`);
   }
   await sleep(500);
-  // A forced collection here would also shape the raw reading below: browser-like rounds skip it.
-  if (s.forcedGcOnly) side.memoryOpen = await server.memory();
-  side.join = await load.request<JoinResult>(
+  const memoryOpen = s.forcedGcOnly ? await server.memory() : undefined;
+  const join = await load.request<JoinResult>(
     { op: 'join', rooms: s.connections / 2, window: s.joinWindow, timeoutMs: 60_000 + s.connections },
     70_000 + s.connections,
   );
-  log(`  ${tag}: ${side.join.joined} rooms joined, ${side.join.roomsPerSecond.toFixed(0)}/s`);
-  if (side.join.failed > 0) throw new Error(`${side.join.failed} joins failed: ${side.join.firstError ?? 'no answer'}`);
-  side.verify = await load.request<VerifyResult>({ op: 'verify', timeoutMs: 3000 }, 5000);
-  if (!side.verify.ok) throw new Error(`relay check failed: ${side.verify.detail}`);
+  log(`  ${tag}: ${join.joined} rooms joined, ${join.roomsPerSecond.toFixed(0)}/s`);
+  if (join.failed > 0) throw new Error(`${join.failed} joins failed: ${join.firstError ?? 'no answer'}`);
+  const verify = await load.request<VerifyResult>({ op: 'verify', timeoutMs: 3000 }, 5000);
+  if (!verify.ok) throw new Error(`relay check failed: ${verify.detail}`);
   await sleep(1000);
-  side.rawIdle = server.rawRss();
-  side.memoryIdle = await server.memory();
-  return side;
+  const rawIdle = server.rawRss();
+  const memoryIdle = await server.memory();
+  return { connections, join, verify, rawBase, memoryBase, memoryOpen, rawIdle, memoryIdle };
 }
 
 async function measureLatency(side: Side, s: Settings): Promise<void> {
@@ -213,20 +239,25 @@ function median<T>(items: readonly T[], key: (item: T) => number): T {
 }
 
 function resultOf(side: Side, s: Settings, index: number, close: CloseResult): RoundResult {
-  const opened = side.connections!.opened;
+  const { connections, join, verify, rawBase, memoryBase, memoryOpen, rawIdle, memoryIdle } = side.opening;
+  const opened = connections.opened;
+  // The forced readings' base: the forced one before the connections where there is one (batched),
+  // else the raw one.
+  const forcedBase = memoryBase?.rss ?? rawBase;
   const latency = median(side.latencies, (l) => l.latency.p99Ms);
   return {
     mode: s.mode,
     target: side.target,
     round: index,
-    connections: side.connections!,
-    join: side.join!,
-    verify: side.verify!,
-    memoryBase: side.memoryBase!,
-    memoryIdle: side.memoryIdle!,
-    bytesPerOpenConnection: side.memoryOpen ? (side.memoryOpen.rss - side.memoryBase!.rss) / opened : Number.NaN,
-    bytesPerIdleConnection: (side.memoryIdle!.rss - side.memoryBase!.rss) / opened,
-    rawBytesPerIdleConnection: (side.rawIdle - side.rawBase) / opened,
+    connections,
+    join,
+    verify,
+    rawBase,
+    memoryBase,
+    memoryIdle,
+    bytesPerOpenConnection: memoryOpen ? (memoryOpen.rss - forcedBase) / opened : Number.NaN,
+    bytesPerIdleConnection: (memoryIdle.rss - forcedBase) / opened,
+    rawBytesPerIdleConnection: (rawIdle - rawBase) / opened,
     latency: latency.latency,
     latencyWindow: latency.window,
     throughput: median(side.throughputs, (t) => t.messagesPerSecond),

@@ -8,9 +8,9 @@
  * thousands of busy connections, a default-sized young generation is collected often enough that
  * frames still in flight survive two scavenges and are promoted, and old space fills with dead
  * frames and sets off major collections. Measured on 2,000 busy connections (docs/benchmarks.md):
- * server CPU per message 1.18x the bare relay's with the default, 1.34x with 8 MB, 0.99-1.12x
- * with 32 MB. What it costs: a young generation grown by a burst of joins stays grown while the
- * server is busy (a few KB a connection at 2,000 connections).
+ * server CPU per message 1.10-1.18x the bare relay's with the default, 1.24-1.34x with 8 MB (p99
+ * 1.5x), 0.99-1.12x with 32 MB. What it costs: once grown, the young generation stays grown while
+ * the server is busy: up to 32 MB more resident memory than the default, shared by all connections.
  *
  * `--single-threaded-gc`, only when the process may run on one CPU (a one-vCPU machine, a
  * container or systemd unit limited to one CPU, `taskset -c 0`): V8 otherwise does its GC work

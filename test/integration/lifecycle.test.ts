@@ -105,7 +105,8 @@ describe('leaving, dropping and resuming', () => {
     const silent = await connectClient(server.wsUrl, { autoPong: false });
     silent.send({ cmd: 'join', roomId: 'silent', uid: 's' });
     await silent.next('joined');
-    // Two missed pongs at 0.15 s apart: dropped after about 0.3-0.45 s.
+    // Its join went both ways, so the first visit (every 0.15 s) sends no ping, the second pings,
+    // the fourth finds two pings unanswered: dropped 0.45-0.6 s after the join.
     assert.equal((await a.next('peer-reconnecting', 2000))['remoteUid'], 's');
     assert.equal((await silent.closed).code, 1006);
     await a.next('peer-leave', 2000);

@@ -186,24 +186,6 @@ export function setupPrecall(client: CallClient, T: TrustStrings, labels: { mic:
   };
 
   let appliedChoice = false;
-  /** Set at 'joining': what the call did not take of the preview stops later (stopSoon). */
-  let stopAfterJoin = false;
-  /**
-   * Stops the rest of the preview (its AudioContext, its video element) when the main thread has
-   * nothing more urgent. Closing them is 5-15 ms of main-thread work: right after the click it
-   * held the socket's open event and so the join (Chromium trace of the joiner's click,
-   * docs/benchmarks.md "Call setup"), and while a call is being set up it would hold the offer or
-   * the answer.
-   */
-  const stopSoon = (): void => {
-    stopAfterJoin = false;
-    const mine = generation;
-    const stop = (): void => {
-      if (mine === generation) stopPreview(); // not a preview started since (after a leave)
-    };
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(stop, { timeout: 1000 });
-    else setTimeout(stop, 100); // Safari has no requestIdleCallback
-  };
   client.on('state', ({ state }) => {
     const inCall = state !== 'idle' && state !== 'left' && state !== 'error';
     panel.hidden = inCall;
@@ -212,17 +194,12 @@ export function setupPrecall(client: CallClient, T: TrustStrings, labels: { mic:
       // did not finish is checked again after the call.
       check?.abort();
       // 'joining' comes before the call asks for media: the call takes the preview's tracks
-      // (takePreview) in the same task. The meter stops now (it is cheap to stop); the rest once
-      // the call is set up ('connected'), or is waiting for the other person, or failed.
-      clearInterval(meterTimer);
-      meterTimer = undefined;
-      stopAfterJoin = true;
+      // (takePreview) in the same task, and what it did not take stops in the next one.
+      setTimeout(() => {
+        if (client.state !== 'idle' && client.state !== 'left') stopPreview();
+      });
       appliedChoice = false;
-    } else if (stopAfterJoin && state !== 'connecting' && state !== 'idle' && state !== 'left') {
-      stopSoon();
-    }
-    if (state === 'left') {
-      stopAfterJoin = false;
+    } else if (state === 'left') {
       void startPreview();
       if (!checkDone) startCheck();
     }

@@ -34,6 +34,8 @@ export class PeerCall extends Emitter<PeerCallEvents> {
   #channel: RTCDataChannel;
   #restarts = 0;
   #disconnectedTimer: TimerHandle;
+  /** A restart is waiting for its fresh credentials (see {@link restartIce}). */
+  #restartPending = false;
   #politeTimer: TimerHandle;
   #relayTimer: TimerHandle;
   #sawRelay = false;
@@ -173,6 +175,10 @@ export class PeerCall extends Emitter<PeerCallEvents> {
    */
   restartIce(manual = false): boolean {
     if (this.#closed) return false;
+    // Asked again while fetching the fresh credentials (a stall, a re-join and ICE's own
+    // `disconnected` often come within a second of each other): one restart serves them all, a
+    // second would throw away the checks of the first.
+    if (this.#restartPending) return true;
     if (!manual) {
       if (this.#restarts >= this.#maxIceRestarts) {
         // Relay-only, never connected: every path went through TURN and none worked. Chromium
@@ -190,21 +196,26 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     this.#clock.clearTimeout(this.#politeTimer);
     this.#politeTimer = undefined;
     this.emit('ice-restart', { attempt: this.#restarts });
+    this.#restartPending = true;
     void this.#restart();
     return true;
   }
 
   async #restart(): Promise<void> {
-    // Fresh TURN credentials first: those of the call's start may be close to their end.
-    if (this.#beforeRestart) await this.#beforeRestart().catch(() => undefined);
-    if (this.#closed) return;
-    if (this.pc.signalingState === 'have-local-offer' && !this.#makingOffer) {
-      // An offer that never got its answer (it went out on a socket that was already dead):
-      // take it back, or the restart would wait for that answer forever.
-      await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+    try {
+      // Fresh TURN credentials first: those of the call's start may be close to their end.
+      if (this.#beforeRestart) await this.#beforeRestart().catch(() => undefined);
       if (this.#closed) return;
+      if (this.pc.signalingState === 'have-local-offer' && !this.#makingOffer) {
+        // An offer that never got its answer (it went out on a socket that was already dead):
+        // take it back, or the restart would wait for that answer forever.
+        await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+        if (this.#closed) return;
+      }
+      this.pc.restartIce();
+    } finally {
+      this.#restartPending = false;
     }
-    this.pc.restartIce();
   }
 
   /**

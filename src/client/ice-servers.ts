@@ -18,7 +18,7 @@ export interface IceConfig {
 /** The fetch function the provider uses (the browser's by default). */
 export type FetchLike = (
   url: string,
-  init?: { cache?: RequestCache; headers?: Record<string, string> },
+  init?: { cache?: RequestCache; headers?: Record<string, string>; signal?: AbortSignal },
 ) => Promise<{
   readonly ok: boolean;
   readonly status: number;
@@ -55,6 +55,19 @@ export function parseIceConfig(value: unknown): IceConfig | undefined {
 /** After a failed refresh, the next try comes at most this many ms later. */
 export const RETRY_MS = 10_000;
 
+/**
+ * A fetch over HTTP is given up after this many ms. After a change of network the browser may
+ * send it on a kept-alive connection of the network that is gone (Firefox does), where it would
+ * hang for minutes, and every refresh meanwhile would wait for it.
+ */
+export const FETCH_TIMEOUT_MS = 5000;
+
+/** A refresh under way, and whether it asks over the seated signaling socket or over HTTP. */
+interface Load {
+  readonly promise: Promise<IceConfig>;
+  readonly viaSocket: boolean;
+}
+
 /** Options of {@link IceServerProvider}. */
 export interface IceServerProviderOptions {
   /** Full URL of the endpoint, e.g. `https://example.org/api/ice-servers`. */
@@ -74,7 +87,7 @@ export interface IceServerProviderOptions {
 export class IceServerProvider {
   #current: IceConfig = FALLBACK_ICE_CONFIG;
   #timer: TimerHandle;
-  #inflight: Promise<IceConfig> | undefined;
+  #inflight: Load | undefined;
   #stopped = false;
   #token: { readonly token: string; readonly room: string; readonly uid: string } | undefined;
   readonly #options: IceServerProviderOptions;
@@ -104,14 +117,23 @@ export class IceServerProvider {
   /**
    * Fetches now (joining a fetch already under way) and schedules the next refresh at 80 % of
    * `ttl`. Never rejects: on failure the previous configuration stays and the fetch is retried
-   * within {@link RETRY_MS}, before those credentials run out.
+   * within {@link RETRY_MS}, before those credentials run out. Once seated it asks over the
+   * signaling socket even while a fetch over HTTP is under way: that one was sent while the socket
+   * was down, maybe on a connection of a network that is gone; the newer answer wins.
    */
   refresh(): Promise<IceConfig> {
     this.#stopped = false;
-    this.#inflight ??= this.#load().finally(() => {
-      this.#inflight = undefined;
-    });
-    return this.#inflight;
+    if (this.#inflight?.viaSocket) return this.#inflight.promise;
+    const asked = this.#options.request?.();
+    if (asked === undefined && this.#inflight) return this.#inflight.promise;
+    const load: Load = {
+      viaSocket: asked !== undefined,
+      promise: this.#load(asked, () => this.#inflight === load).finally(() => {
+        if (this.#inflight === load) this.#inflight = undefined;
+      }),
+    };
+    this.#inflight = load;
+    return load.promise;
   }
 
   /**
@@ -132,33 +154,42 @@ export class IceServerProvider {
     this.#timer = undefined;
   }
 
-  async #load(): Promise<IceConfig> {
-    let ok = false;
+  /**
+   * One refresh: the answer `asked` over the socket, or else a fetch over HTTP. Only the newest
+   * refresh (`latest()`) updates the configuration and the schedule.
+   */
+  async #load(asked: Promise<unknown> | undefined, latest: () => boolean): Promise<IceConfig> {
+    let parsed: IceConfig | undefined;
     try {
-      const asked = this.#options.request?.();
-      let parsed: IceConfig | undefined;
-      if (asked !== undefined) {
-        parsed = parseIceConfig(await asked);
-      } else {
-        const auth = this.#token;
-        const url = auth
-          ? `${this.#options.url}?room=${encodeURIComponent(auth.room)}&uid=${encodeURIComponent(auth.uid)}`
-          : this.#options.url;
-        const headers = auth && { Authorization: `Bearer ${auth.token}` };
-        // A refused token (401) keeps the credentials we have rather than replacing them with none.
-        const res = await this.#fetch(url, { cache: 'no-store', ...(headers && { headers }) });
-        parsed = res.ok ? parseIceConfig(await res.json()) : undefined;
-      }
-      if (parsed && !this.#stopped) {
-        this.#current = parsed;
-        this.#options.onUpdate?.(parsed);
-      }
-      ok = parsed !== undefined;
+      parsed = parseIceConfig(await (asked ?? this.#fetchHttp()));
     } catch {
       // Keep the previous configuration; signaling reports an unreachable server on its own.
     }
-    this.#schedule(ok);
+    if (!latest()) return this.#current;
+    if (parsed && !this.#stopped) {
+      this.#current = parsed;
+      this.#options.onUpdate?.(parsed);
+    }
+    this.#schedule(parsed !== undefined);
     return this.#current;
+  }
+
+  /** `GET` the endpoint, given up after {@link FETCH_TIMEOUT_MS}; `undefined` when refused. */
+  async #fetchHttp(): Promise<unknown> {
+    const auth = this.#token;
+    const url = auth
+      ? `${this.#options.url}?room=${encodeURIComponent(auth.room)}&uid=${encodeURIComponent(auth.uid)}`
+      : this.#options.url;
+    const headers = auth && { Authorization: `Bearer ${auth.token}` };
+    const abort = new AbortController();
+    const timer = this.#clock.setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+    try {
+      const res = await this.#fetch(url, { cache: 'no-store', signal: abort.signal, ...(headers && { headers }) });
+      // A refused token (401) keeps the credentials we have rather than replacing them with none.
+      return res.ok ? await res.json() : undefined;
+    } finally {
+      this.#clock.clearTimeout(timer);
+    }
   }
 
   #schedule(ok: boolean): void {

@@ -119,7 +119,13 @@ export async function callMediaFlowing(page: EnginePage, timeout = 20_000): Prom
     },
     'remote video frames and audio',
     timeout,
-  );
+  ).catch(async (err: unknown) => {
+    // Say which of the three did not move: video, audio samples, audio bytes.
+    const now = await callStats(page).catch(() => undefined);
+    const moved = (name: keyof StatsSummary): string => `${name} ${before?.[name] ?? '-'} -> ${now?.[name] ?? '-'}`;
+    const detail = (['framesDecoded', 'audioSamplesReceived', 'audioBytesReceived'] as const).map(moved).join(', ');
+    throw new Error(`${(err as Error).message} (${detail}; path ${now?.path ?? '-'})`, { cause: err });
+  });
 }
 
 /** Waits until the remote video's dominant channel is `channel` (0 red, 1 green, 2 blue). */

@@ -9,7 +9,12 @@ interface Sent {
   msg: string;
 }
 
-function makeCall(options: { polite: boolean; canOffer: boolean; relay?: boolean }) {
+function makeCall(options: {
+  polite: boolean;
+  canOffer: boolean;
+  relay?: boolean;
+  beforeRestart?: () => Promise<void>;
+}) {
   const clock = new FakeClock();
   const sent: Sent[] = [];
   let pc: FakePeerConnection | undefined;
@@ -21,6 +26,7 @@ function makeCall(options: { polite: boolean; canOffer: boolean; relay?: boolean
     send: (cmd, msg) => sent.push({ cmd, msg }),
     tracks: [{ kind: 'audio' } as MediaStreamTrack, { kind: 'video' } as MediaStreamTrack],
     clock,
+    ...(options.beforeRestart && { beforeRestart: options.beforeRestart }),
     createPeerConnection: (c) => {
       pc = new FakePeerConnection(c);
       return pc as unknown as RTCPeerConnection;
@@ -152,6 +158,35 @@ describe('PeerCall', () => {
     await settle();
     assert.equal(pc.iceRestarts, 1);
     assert.equal(sent.filter((s) => s.cmd === 'offer').length, 2);
+  });
+
+  it('restarts ICE once when asked again while the first restart fetches its credentials', async () => {
+    let credentialsArrive = (): void => undefined;
+    const { pc, call, sent } = makeCall({
+      polite: false,
+      canOffer: true,
+      beforeRestart: () => new Promise<void>((resolve) => (credentialsArrive = resolve)),
+    });
+    await call.handle('answer', answer());
+    await settle();
+    const events: number[] = [];
+    call.on('ice-restart', ({ attempt }) => events.push(attempt));
+    // A stall, the seat coming back and ICE's own `disconnected` within a second of each other.
+    call.restartIce(true);
+    call.restartIce(true);
+    call.recover();
+    await settle();
+    assert.equal(pc.iceRestarts, 0, 'waits for the credentials');
+    credentialsArrive();
+    await settle();
+    assert.equal(pc.iceRestarts, 1);
+    assert.equal(sent.filter((s) => s.cmd === 'offer').length, 2, 'the first offer and one restart offer');
+    assert.equal(events.length, 1);
+    // Once that restart is out, a new one may come (its checks may fail too).
+    call.restartIce(true);
+    credentialsArrive();
+    await settle();
+    assert.equal(pc.iceRestarts, 2);
   });
 
   it('raises ice-failed when restarts do not bring the connection back', () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IceServerProvider, RETRY_MS, type FetchLike, type IceConfig } from '../../src/client/ice-servers.ts';
+import {
+  FETCH_TIMEOUT_MS,
+  IceServerProvider,
+  RETRY_MS,
+  type FetchLike,
+  type IceConfig,
+} from '../../src/client/ice-servers.ts';
 import { checkRelay } from '../../src/client/relay-check.ts';
 import { FakeClock, FakePeerConnection, fakeCallClient, settle } from '../helpers/client-fakes.ts';
 
@@ -103,6 +109,78 @@ describe('IceServerProvider', () => {
     });
     await Promise.all([provider.refresh(), provider.refresh()]);
     assert.equal(endpoint.state.calls, 1);
+  });
+
+  /** A fetch sent on a connection of a network that is gone: no answer until it is aborted. */
+  function hangingFetch() {
+    const state = { calls: 0, aborted: 0 };
+    const fetch: FetchLike = (_url, init) => {
+      state.calls += 1;
+      return new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => {
+          state.aborted += 1;
+          reject(new Error('aborted'));
+        });
+      });
+    };
+    return { state, fetch };
+  }
+
+  it('gives up a fetch that does not answer, keeps the last set and tries again soon', async () => {
+    const clock = new FakeClock();
+    const endpoint = iceEndpoint('relay', 600);
+    const hang = hangingFetch();
+    let networkGone = false;
+    const provider = new IceServerProvider({
+      url: 'http://x/api/ice-servers',
+      fetch: (url, init) => (networkGone ? hang.fetch(url, init) : endpoint.fetch(url, init)),
+      clock,
+    });
+    await provider.refresh();
+    networkGone = true;
+    let done = false;
+    void provider.refresh().then(() => (done = true));
+    clock.tick(FETCH_TIMEOUT_MS - 1);
+    await settle();
+    assert.equal(done, false);
+    clock.tick(1);
+    await settle();
+    assert.equal(done, true, 'a refresh is not held for minutes by a dead connection');
+    assert.equal(hang.state.aborted, 1);
+    assert.equal(username(provider.current), 'u1');
+    assert.deepEqual(clock.pending(), [RETRY_MS]);
+    // The next refresh is a new fetch, not the hung one joined.
+    void provider.refresh();
+    assert.equal(hang.state.calls, 2);
+  });
+
+  it('once seated, asks over the socket even while a fetch over HTTP hangs; the late answer changes nothing', async () => {
+    const clock = new FakeClock();
+    let seated = false;
+    let httpAnswer: (v: { ok: boolean; status: number; json(): Promise<unknown> }) => void = () => undefined;
+    const provider = new IceServerProvider({
+      url: 'http://x/api/ice-servers',
+      fetch: () => new Promise((resolve) => (httpAnswer = resolve)),
+      clock,
+      request: () =>
+        seated
+          ? Promise.resolve({ iceServers: [{ urls: [TURN], username: 'socket', credential: 'c' }], ttl: 600 })
+          : undefined,
+    });
+    // A reconnect attempt fetches over HTTP while the socket is down...
+    void provider.refresh();
+    // ...the seat comes back and an ICE restart wants fresh credentials now.
+    seated = true;
+    const config = await provider.refresh();
+    assert.equal(username(config), 'socket');
+    httpAnswer({
+      ok: true,
+      status: 200,
+      json: () => Promise.resolve({ iceServers: [{ urls: [TURN], username: 'http-late', credential: 'c' }], ttl: 600 }),
+    });
+    await settle();
+    assert.equal(username(provider.current), 'socket');
+    assert.deepEqual(clock.pending(), [480_000], 'one refresh scheduled, by the answer that counted');
   });
 });
 

@@ -1,14 +1,26 @@
 /**
  * The benchmark's load generator: a child process of bench/signaling.ts, pinned to its own core,
- * driven over IPC one scenario at a time. Client i is member `i % 2 === 0 ? 'a' : 'b'` of room
- * `r${i >> 1}`. Every wait is bounded; when the parent goes away, it closes everything and exits.
+ * driven over IPC one scenario at a time: joins, relayed load in a closed loop and at a fixed rate
+ * (its clients: load-pool.ts). Every wait is bounded; when the parent goes away, it closes
+ * everything and exits.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { maskedFrame, readTimestamp, relayPayload, stampedFrame, timestampOffset, type RelayKind } from './frames.ts';
+import { readTimestamp, relayPayload, stampedFrame } from './frames.ts';
 import { cpuMark, cpuSince } from './cpu-share.ts';
+import {
+  client,
+  clients,
+  closeAll,
+  connectAll,
+  listen,
+  roomId,
+  SEQUENCE,
+  sleep,
+  template,
+  templates,
+  uidOf,
+} from './load-pool.ts';
 import type {
-  CloseResult,
-  ConnectResult,
   JoinResult,
   LatencyResult,
   LoadReply,
@@ -16,68 +28,6 @@ import type {
   ThroughputResult,
   VerifyResult,
 } from './load-protocol.ts';
-import { RawClient } from './raw-client.ts';
-
-type PhaseListener = (client: number, prefix: Buffer, length: number, payloadLength: number) => void;
-
-const HOST = '127.0.0.1';
-const clients: (RawClient | undefined)[] = [];
-let onFrame: PhaseListener = () => undefined;
-let onBatchEnd: (client: number) => void = () => undefined;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function roomId(room: number): string {
-  return `r${room}`;
-}
-function uidOf(client: number): string {
-  return client % 2 === 0 ? 'a' : 'b';
-}
-function client(index: number): RawClient {
-  const c = clients[index];
-  if (!c) throw new Error(`client ${index} is not connected`);
-  return c;
-}
-
-// ---- CPU accounting ------------------------------------------------------------------------
-
-// ---- connect -------------------------------------------------------------------------------
-async function connectAll(req: Extract<LoadRequest, { op: 'connect' }>): Promise<ConnectResult> {
-  const started = performance.now();
-  const deadline = started + req.timeoutMs;
-  let next = clients.length;
-  const end = next + req.count;
-  let opened = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < end && performance.now() < deadline) {
-      const index = next++;
-      try {
-        const c = await RawClient.open(
-          HOST,
-          req.port,
-          req.path,
-          Math.max(1, Math.min(10_000, deadline - performance.now())),
-          `127.0.${req.sourceNet}.${1 + Math.floor(index / req.perSourceAddress)}`,
-        );
-        c.onFrame = (prefix, length, payloadLength) => onFrame(index, prefix, length, payloadLength);
-        c.onBatchEnd = () => onBatchEnd(index);
-        c.socket.on('error', () => undefined);
-        clients[index] = c;
-        opened++;
-      } catch (err) {
-        failed++;
-        firstError ??= err instanceof Error ? err.message : String(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(req.concurrency, req.count) }, worker));
-  failed += end - next;
-  const result: ConnectResult = { opened, failed, seconds: (performance.now() - started) / 1000 };
-  if (firstError !== undefined) result.firstError = firstError;
-  return result;
-}
 
 // ---- join ----------------------------------------------------------------------------------
 
@@ -105,7 +55,7 @@ async function joinAll(req: Extract<LoadRequest, { op: 'join' }>): Promise<JoinR
     if (nextRoom < rooms) start(nextRoom++);
     else if (joined + failed === rooms) finish();
   };
-  onFrame = (index, prefix, length) => {
+  listen((index, prefix, length) => {
     const room = index >> 1;
     if (room >= rooms || seen[room] === 3 || seen[room] === 4) return;
     const letter = prefix[CMD_AT];
@@ -121,7 +71,7 @@ async function joinAll(req: Extract<LoadRequest, { op: 'join' }>): Promise<JoinR
         settle();
       }
     }
-  };
+  });
   const started = performance.now();
   while (nextRoom < Math.min(req.window, rooms)) start(nextRoom++);
   if (rooms === 0) finish();
@@ -129,51 +79,11 @@ async function joinAll(req: Extract<LoadRequest, { op: 'join' }>): Promise<JoinR
   await done;
   clearTimeout(timer);
   const seconds = (performance.now() - started) / 1000;
-  onFrame = () => undefined;
+  listen();
   const result: JoinResult = { joined, failed: rooms - joined, seconds, roomsPerSecond: joined / seconds };
   if (firstError !== undefined) result.firstError = firstError;
   return result;
 }
-
-// ---- relay templates -------------------------------------------------------------------------
-
-interface Template {
-  /** The offer (member a) or answer (member b), masked with the sender's key. */
-  sdp: Buffer;
-  candidate: Buffer;
-  sdpPayloadStart: number;
-  candidatePayloadStart: number;
-  sdpTs: number;
-  candidateTs: number;
-}
-const templates: Template[] = [];
-
-function template(index: number): Template {
-  let t = templates[index];
-  if (t) return t;
-  const c = client(index);
-  const room = roomId(index >> 1);
-  const uid = uidOf(index);
-  const remote = uidOf(index + 1);
-  const kind: RelayKind = uid === 'a' ? 'offer' : 'answer';
-  const sdp = relayPayload(kind, room, uid, remote);
-  const candidate = relayPayload('candidate', room, uid, remote);
-  const sdpFrame = maskedFrame(0x1, sdp, c.mask);
-  const candidateFrame = maskedFrame(0x1, candidate, c.mask);
-  t = {
-    sdp: sdpFrame,
-    candidate: candidateFrame,
-    sdpPayloadStart: sdpFrame.length - sdp.length,
-    candidatePayloadStart: candidateFrame.length - candidate.length,
-    sdpTs: timestampOffset(sdp),
-    candidateTs: timestampOffset(candidate),
-  };
-  templates[index] = t;
-  return t;
-}
-
-/** In every six messages a member sends, one is its SDP and five are ICE candidates. */
-const SEQUENCE = 6;
 
 async function verify(req: Extract<LoadRequest, { op: 'verify' }>): Promise<VerifyResult> {
   const sender = client(0);
@@ -223,7 +133,7 @@ async function throughput(req: Extract<LoadRequest, { op: 'throughput' }>): Prom
     for (let k = 0; k < n; k++) c.socket.write(sent[index]!++ % SEQUENCE === 0 ? t.sdp : t.candidate);
     c.socket.uncork();
   };
-  onFrame = (index, prefix, _length, payloadLength) => {
+  listen((index, prefix, _length, payloadLength) => {
     if (prefix[CMD_AT] === LETTER_E) {
       errors++;
       return;
@@ -231,8 +141,7 @@ async function throughput(req: Extract<LoadRequest, { op: 'throughput' }>): Prom
     received++;
     bytes += payloadLength;
     if (running && index < members) owed[index]!++;
-  };
-  onBatchEnd = sendOwed;
+  }, sendOwed);
 
   for (let i = 0; i < members; i++) {
     owed[i] = req.window;
@@ -253,8 +162,7 @@ async function throughput(req: Extract<LoadRequest, { op: 'throughput' }>): Prom
     last = received;
     await sleep(100);
   }
-  onFrame = () => undefined;
-  onBatchEnd = () => undefined;
+  listen();
   return {
     messages,
     seconds,
@@ -287,7 +195,7 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
 
   const t0 = performance.now() + 20;
   const cutoffMicros = (t0 + req.warmupMs) * 1000;
-  onFrame = (_index, prefix, length) => {
+  listen((_index, prefix, length) => {
     if (prefix[CMD_AT] === LETTER_E) {
       errors++;
       return;
@@ -298,8 +206,7 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
     const ts = readTimestamp(prefix, length);
     if (Number.isNaN(ts)) return;
     if (ts >= cutoffMicros && count < total) samples[count++] = (now - ts) / 1000;
-  };
-  onBatchEnd = () => undefined;
+  });
 
   const sendOne = (n: number): void => {
     // Room by room in turn; within a room, the members take turns, each with its own sequence.
@@ -336,7 +243,7 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
   const sendSeconds = (performance.now() - t0) / 1000;
   for (let waited = 0; received + errors < sent && waited < 3000; waited += 20) await sleep(20);
   loop.disable();
-  onFrame = () => undefined;
+  listen();
   const sortedLags = lags.slice(0, sent).sort();
 
   const sorted = samples.slice(0, count).sort();
@@ -357,34 +264,6 @@ async function latency(req: Extract<LoadRequest, { op: 'latency' }>): Promise<La
     cpu,
     errors,
   };
-}
-
-// ---- close -------------------------------------------------------------------------------
-
-async function closeAll(req: Extract<LoadRequest, { op: 'close' }>): Promise<CloseResult> {
-  const open = clients.filter((c): c is RawClient => c !== undefined);
-  // Close in slices so that the server is not handed 10,000 closes in one tick.
-  for (let i = 0; i < open.length; i += 500) {
-    for (const c of open.slice(i, i + 500)) c.close();
-    await sleep(5);
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const all = Promise.all(open.map((c) => c.closed)).then(() => true);
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), req.timeoutMs)));
-  const clean = await Promise.race([all, timeout]);
-  clearTimeout(timer);
-  let destroyed = 0;
-  if (!clean) {
-    for (const c of open) {
-      if (!c.socket.destroyed) {
-        destroyed++;
-        c.destroy();
-      }
-    }
-  }
-  clients.length = 0;
-  templates.length = 0;
-  return { closed: open.length - destroyed, destroyed };
 }
 
 // ---- IPC ---------------------------------------------------------------------------------

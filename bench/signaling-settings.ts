@@ -5,24 +5,57 @@
 import { parseArgs } from 'node:util';
 import type { Mode } from './signaling-table.ts';
 
-export const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'browser-like': { type: 'boolean', default: false },
-    batched: { type: 'boolean', default: false },
-    connections: { type: 'string' },
-    'no-build': { type: 'boolean', default: false },
-    profile: { type: 'string' },
-    'zerortc-args': { type: 'string' },
-    'node-flags': { type: 'string' },
-    'baseline-node-flags': { type: 'string' },
-    nice: { type: 'string' },
-    rounds: { type: 'string' },
-    windows: { type: 'string' },
-    json: { type: 'string' },
-    'server-log': { type: 'string' },
-  },
-});
+const USAGE = `npm run bench -- [options]          (docs/benchmarks.md)
+
+  --browser-like           only the browser-like mode (2,000 connections, every room relaying)
+  --batched                only the batched mode (10,000 connections, 100 rooms relaying)
+                           (neither or both: both modes)
+  --quick                  fewer connections, one short round: a smoke run
+  --connections N          connections per server (even)
+  --rounds N               rounds per mode (1-5)
+  --windows N              throughput and latency windows per server per round (1-9)
+  --no-build               use dist/ as it is (npm run build first)
+  --json FILE              every figure, every window, as JSON
+  --profile DIR            both servers under node --cpu-prof, profiles in DIR
+  --server-log DIR         both servers' standard output and error in DIR
+  --zerortc-args "ARGS"    more arguments for the zerortc command
+  --node-flags "FLAGS"     node flags for ZeroRTC instead of its own
+  --baseline-node-flags "FLAGS"  node flags for the bare relay
+  --nice N                 run servers and load generators at this niceness (root: -5)
+  --help                   this text`;
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false },
+        'browser-like': { type: 'boolean', default: false },
+        batched: { type: 'boolean', default: false },
+        connections: { type: 'string' },
+        'no-build': { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        'zerortc-args': { type: 'string' },
+        'node-flags': { type: 'string' },
+        'baseline-node-flags': { type: 'string' },
+        nice: { type: 'string' },
+        rounds: { type: 'string' },
+        windows: { type: 'string' },
+        json: { type: 'string' },
+        'server-log': { type: 'string' },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+export const flags = parseFlags();
+if (flags.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 /**
  * `batched`: the original scenario (10,000 connections, 100 rooms relaying, 8 messages in flight

@@ -96,7 +96,7 @@ interface Opening {
   readonly verify: VerifyResult;
   /** RSS as the process was just before the connections (no collection forced). */
   readonly rawBase: number;
-  /** After a forced collection, before the connections: batched mode only (see openSide). */
+  /** After a forced collection, before the connections: batched mode only (why not in the browser-like mode: see `open`). */
   readonly memoryBase: Memory | undefined;
   /** After a forced collection, connections open and not joined: batched mode only. */
   readonly memoryOpen: Memory | undefined;

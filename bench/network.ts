@@ -83,9 +83,12 @@ interface Row {
 async function oneCall(w: LabWorld, scenario: Scenario, room: string, row: Row): Promise<void> {
   await w.lab.reset();
   await scenario.setup(w);
-  if (scenario.firefoxA) firefox ??= await launchLabFirefox(w.lab, 'a', w.url);
-  const ff = firefox;
-  const [a, b] = await Promise.all([scenario.firefoxA && ff ? ff.open() : w.openChromium('a'), w.openChromium('b')]);
+  const openA = async (): Promise<EnginePage> => {
+    if (!scenario.firefoxA) return w.openChromium('a');
+    firefox ??= await launchLabFirefox(w.lab, 'a', w.url);
+    return firefox.open();
+  };
+  const [a, b] = await Promise.all([openA(), w.openChromium('b')]);
   try {
     await joinCall(a, room);
     await callState(a, 'waiting', 30_000);

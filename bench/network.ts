@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { callMediaFlowing, callState, joinCall, type EnginePage } from '../test/helpers/engines.ts';
-import { startLabWorld, type LabWorld } from '../test/helpers/lab-call.ts';
+import { mediaBackWithin, startLabWorld, type LabWorld } from '../test/helpers/lab-call.ts';
 import { launchLabFirefox, type LabFirefox } from '../test/helpers/lab-firefox.ts';
 
 const CALLS = Number(process.env['CALLS'] ?? 10);
@@ -100,12 +100,8 @@ async function oneCall(w: LabWorld, scenario: Scenario, room: string, row: Row):
       await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
       await scenario.disrupt(w, a, b);
       const from = Date.now();
-      const left = (): number => Math.max(1, from + 90_000 - Date.now());
-      await Promise.all([callState(a, 'connected', left()), callState(b, 'connected', left())]);
-      // A page may still say `connected` for a moment before it notices the change: the first
-      // check of media has what is left of the budget too.
-      await Promise.all([callMediaFlowing(a, left()), callMediaFlowing(b, left())]);
-      // Counted once media advances on both sides again.
+      // Counted once both say `connected` and media advances on both sides again.
+      await mediaBackWithin(a, b, 90_000);
       row.recovery.push(Date.now() - from);
     }
   } catch (err) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callMediaFlowing, callState, waitInPage, type EnginePage } from '../helpers/engines.ts';
 import { launchLabFirefox, type LabFirefox } from '../helpers/lab-firefox.ts';
-import { connectCall, startLabWorld, waitForPair, type LabWorld } from '../helpers/lab-call.ts';
+import { connectCall, mediaBackWithin, startLabWorld, waitForPair, type LabWorld } from '../helpers/lab-call.ts';
 import { HOME_IPS, PUBLIC_IPS } from '../helpers/netlab.ts';
 
 /** How long the link stays cut: longer than ICE's own patience (`disconnected` after ~5 s). */
@@ -40,16 +40,12 @@ describe('calls that survive the network', () => {
   }
 
   /**
-   * Both back to `connected` with frames advancing, and still so a while later (no freeze), all
-   * within `timeout`: the first check of media has what is left of it, since a page may still
-   * say `connected` for a moment before it notices that the network went away.
+   * Both back to `connected` with media advancing within `timeout` (mediaBackWithin), and still
+   * so a while later (no freeze).
    * @returns when media flowed again both ways
    */
   async function expectRecovered(a: EnginePage, b: EnginePage, timeout: number): Promise<number> {
-    const deadline = Date.now() + timeout;
-    const left = (): number => Math.max(1, deadline - Date.now());
-    await Promise.all([callState(a, 'connected', left()), callState(b, 'connected', left())]);
-    await Promise.all([callMediaFlowing(a, left()), callMediaFlowing(b, left())]);
+    await mediaBackWithin(a, b, timeout);
     const at = Date.now();
     for (let i = 0; i < 2; i++) await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
     await Promise.all([callState(a, 'connected'), callState(b, 'connected')]);

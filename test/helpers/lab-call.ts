@@ -177,3 +177,15 @@ export async function connectCall(a: EnginePage, b: EnginePage, room: string): P
   await Promise.all([callState(a, 'connected', 40_000), callState(b, 'connected', 40_000)]);
   await Promise.all([callMediaFlowing(a), callMediaFlowing(b)]);
 }
+
+/**
+ * After a disruption: resolves once both pages say `connected` and remote media advances on both,
+ * all within `timeout` ms. The media check has what is left of the budget, not a fresh one: a
+ * page may still say `connected` for a moment before it notices that its network went away.
+ */
+export async function mediaBackWithin(a: EnginePage, b: EnginePage, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  const left = (): number => Math.max(1, deadline - Date.now());
+  await Promise.all([callState(a, 'connected', left()), callState(b, 'connected', left())]);
+  await Promise.all([callMediaFlowing(a, left()), callMediaFlowing(b, left())]);
+}
